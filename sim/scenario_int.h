@@ -1,0 +1,35 @@
+/* scenario_int — shared by scenario.c and scenario_vault.c only. */
+#ifndef AZSIM_SCENARIO_INT_H
+#define AZSIM_SCENARIO_INT_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "jcheck.h"
+
+struct world;
+struct rsakey;
+
+struct material {
+    char *id;
+    struct rsakey *key;
+};
+
+struct loader {
+    struct jcheck jc;
+    struct world *world;
+    const char *base_dir;
+    struct material *materials;
+    size_t nmaterials;
+};
+
+/* A file name from the scenario, relative to its folder (heap). */
+char *scenario_path(const struct loader *ld, const char *name);
+/* True when text is a GUID (8-4-4-4-12 hex digits). */
+bool scenario_guid(const char *text);
+
+bool scenario_vault_materials(struct loader *ld, const cJSON *array);
+bool scenario_vault_all(struct loader *ld, const cJSON *array);
+
+#endif

@@ -1,0 +1,292 @@
+"""Test harness: start azsim on free ports, talk to it as Azure clients do.
+
+Used by every Python test under tests/. Run with Debian's /usr/bin/python3,
+the interpreter that sees python3-azure. Environment (set by ctest):
+  AZSIM           path to the azsim binary under test (plain or sanitized build)
+  TDECTL_SHARED   the shared reference folder (official examples, recordings)
+
+Nothing here patches Microsoft's SDK: clients are pointed at azsim with the
+same knobs a user has (authority host, vault URL, CA bundle), and *.localhost
+names resolve to loopback through libnss-myhostname.
+"""
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import requests
+
+AZSIM = os.environ.get("AZSIM", os.path.join(os.path.dirname(__file__), "../../build/sim/azsim"))
+SHARED = os.environ.get("TDECTL_SHARED", os.path.join(os.path.dirname(__file__), "../../../shared"))
+
+TENANT = "3b2f6c4e-1a7d-4c1e-9f3a-5d8e2b7c9a10"
+OTHER_TENANT = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+SUB = "6f1a2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"
+OTHER_SUB = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+PRINCIPALS = {
+    # name: (client_id, object_id, secret)
+    "operator": ("11111111-1111-4111-8111-111111111111", "a1111111-1111-4111-8111-111111111111",
+                 "operator-secret-Xy7"),
+    "reader": ("22222222-2222-4222-8222-222222222222", "a2222222-2222-4222-8222-222222222222",
+               "reader-secret-Xy7"),
+    "nobody": ("33333333-3333-4333-8333-333333333333", "a3333333-3333-4333-8333-333333333333",
+               "nobody-secret-Xy7"),
+    "rbac-officer": ("44444444-4444-4444-8444-444444444444",
+                     "a4444444-4444-4444-8444-444444444444", "officer-secret-Xy7"),
+    "rbac-reader": ("55555555-5555-4555-8555-555555555555",
+                    "a5555555-5555-4555-8555-555555555555", "rbacreader-secret-Xy7"),
+    "foreign": ("66666666-6666-4666-8666-666666666666", "a6666666-6666-4666-8666-666666666666",
+                "foreign-secret-Xy7"),
+}
+MI_CLIENT = "77777777-7777-4777-8777-777777777777"
+MI_OBJECT = "a7777777-7777-4777-8777-777777777777"
+
+ALL_KEYS = ["get", "list", "create", "import", "update", "delete", "backup", "restore",
+            "recover", "purge", "rotate", "getrotationpolicy", "setrotationpolicy", "wrapKey",
+            "unwrapKey", "encrypt", "decrypt", "sign", "verify"]
+
+
+def _vault(name, region, **extra):
+    v = {
+        "name": name, "subscription": SUB, "resource_group": "rg-test", "region": region,
+        "sku": "premium", "soft_delete": True, "retention_days": 90, "purge_protection": True,
+        "access_policies": [
+            {"principal": "operator", "keys": ALL_KEYS},
+            {"principal": "reader", "keys": ["get", "list", "getrotationpolicy"]},
+            {"principal": "mi", "keys": ["get", "list", "wrapKey", "unwrapKey"]},
+        ],
+        "keys": [],
+    }
+    v.update(extra)
+    return v
+
+
+def base_scenario():
+    """Vaults: kv-a and kv-b (same subscription, same geography), kv-eu (other
+    geography), kv-sub2 (other subscription), kv-rbac (RBAC), kv-fw (firewall
+    that admits nobody), kv-loose (no purge protection, 7-day retention),
+    kv-std (standard SKU), kv-foreign (another tenant)."""
+    principals = []
+    for name, (cid, oid, secret) in PRINCIPALS.items():
+        principals.append({"name": name, "kind": "app", "client_id": cid, "object_id": oid,
+                           "secret": secret,
+                           "tenant": OTHER_TENANT if name == "foreign" else TENANT})
+    principals.append({"name": "mi", "kind": "managed_identity", "client_id": MI_CLIENT,
+                       "object_id": MI_OBJECT, "imds_default": True, "tenant": TENANT,
+                       "resource_id": "/subscriptions/%s/resourceGroups/rg/providers/"
+                                      "Microsoft.ManagedIdentity/userAssignedIdentities/mi" % SUB})
+    return {
+        "name": "test",
+        "settings": {"soft_delete_transition_ms": 800},
+        "regions": [
+            {"name": "eastus2", "geography": "United States"},
+            {"name": "centralus", "geography": "United States"},
+            {"name": "westeurope", "geography": "Europe"},
+        ],
+        "tenants": [{"id": TENANT, "name": "contoso"}, {"id": OTHER_TENANT, "name": "fabrikam"}],
+        "subscriptions": [{"id": SUB, "name": "prod", "tenant": TENANT},
+                          {"id": OTHER_SUB, "name": "other", "tenant": TENANT}],
+        "principals": principals,
+        "materials": [{"id": "m1", "size": 2048}],
+        "vaults": [
+            _vault("kv-a", "eastus2", keys=[{"name": "tde", "versions": [
+                {"material": "m1", "version": "0123456789abcdef0123456789abcdef",
+                 "created": "now-30d", "exp": "now+300d"}]}]),
+            _vault("kv-b", "centralus"),
+            _vault("kv-eu", "westeurope"),
+            _vault("kv-sub2", "eastus2", subscription=OTHER_SUB),
+            _vault("kv-rbac", "eastus2", rbac=True, access_policies=[], role_assignments=[
+                {"principal": "rbac-officer", "role": "Key Vault Crypto Officer"},
+                {"principal": "rbac-reader", "role": "Key Vault Reader"},
+            ]),
+            _vault("kv-fw", "eastus2",
+                   network_acls={"default_action": "Deny", "bypass": "AzureServices",
+                                 "ip_rules": ["10.1.2.3/32"]}),
+            _vault("kv-loose", "eastus2", purge_protection=False, retention_days=7),
+            _vault("kv-std", "eastus2", sku="standard"),
+            _vault("kv-foreign", "eastus2", tenant=OTHER_TENANT, access_policies=[
+                {"principal": "foreign", "tenant": OTHER_TENANT, "keys": ALL_KEYS}]),
+        ],
+    }
+
+
+class Azsim:
+    """One azsim process on free ports, with a scenario given as a dict or a file."""
+
+    def __init__(self, scenario=None, args=(), state_dir=None, env=None):
+        self.tmp = tempfile.TemporaryDirectory(prefix="azsim-test-")
+        self.scenario = copy.deepcopy(scenario) if scenario is not None else base_scenario()
+        self.args = list(args)
+        self.state_dir = state_dir
+        self.env = env
+        self.proc = None
+        self.info = None
+
+    # -- process -------------------------------------------------------------------------
+    def start(self, timeout=60):
+        if isinstance(self.scenario, str):
+            scenario_path = self.scenario
+        else:
+            scenario_path = os.path.join(self.tmp.name, "scenario.json")
+            with open(scenario_path, "w") as f:
+                json.dump(self.scenario, f)
+        ready = os.path.join(self.tmp.name, "ready.json")
+        if os.path.exists(ready):
+            os.unlink(ready)
+        cmd = [AZSIM, "--port", "0", "--imds-port", "0", "--scenario", scenario_path,
+               "--ready-file", ready, "--ca-out", os.path.join(self.tmp.name, "ca.pem")]
+        if self.state_dir:
+            cmd += ["--state", self.state_dir]
+        cmd += self.args
+        self.stderr_path = os.path.join(self.tmp.name, "azsim.stderr")
+        self.stdout_path = os.path.join(self.tmp.name, "azsim.stdout")
+        self.proc = subprocess.Popen(cmd, stdout=open(self.stdout_path, "w"),
+                                     stderr=open(self.stderr_path, "w"), env=self.env)
+        deadline = time.time() + timeout
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None:
+                raise RuntimeError("azsim exited with %d: %s" % (self.proc.returncode,
+                                                                 self.stderr()))
+            if time.time() > deadline:
+                self.proc.kill()
+                raise RuntimeError("azsim did not become ready: " + self.stderr())
+            time.sleep(0.02)
+        with open(ready) as f:
+            self.info = json.load(f)
+        return self
+
+    def stop(self, expect_clean=True):
+        """SIGTERM, then insist on exit status 0 (sanitizer reports make it non-zero)."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("azsim did not stop on SIGTERM within 60 s")
+        rc = self.proc.returncode
+        self.proc = None
+        if expect_clean and rc != 0:
+            raise AssertionError("azsim exited with status %d:\n%s" % (rc, self.stderr()[-6000:]))
+        return rc
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stderr(self):
+        try:
+            with open(self.stderr_path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop(expect_clean=exc[0] is None)
+        self.tmp.cleanup()
+
+    # -- addresses -----------------------------------------------------------------------
+    @property
+    def ca_file(self):
+        return self.info["ca_file"]
+
+    @property
+    def authority(self):
+        return self.info["authority"]
+
+    @property
+    def vault_resource(self):
+        return self.info["vault_resource"]
+
+    def vault_url(self, name):
+        return "https://%s.vault.%s:%d" % (name, self.info["dns_suffix"], self.info["port"])
+
+    @property
+    def imds_url(self):
+        return "http://localhost:%d" % self.info["imds_port"]
+
+    # -- clients -------------------------------------------------------------------------
+    def credential(self, principal="operator"):
+        from azure.identity import ClientSecretCredential
+        cid, _, secret = PRINCIPALS[principal]
+        tenant = OTHER_TENANT if principal == "foreign" else TENANT
+        return ClientSecretCredential(tenant, cid, secret, authority=self.authority,
+                                      instance_discovery=False, connection_verify=self.ca_file)
+
+    def key_client(self, vault, principal="operator", **kwargs):
+        from azure.keyvault.keys import KeyClient
+        return KeyClient(self.vault_url(vault), self.credential(principal),
+                         connection_verify=self.ca_file, **kwargs)
+
+    def crypto_client(self, key, principal="operator"):
+        from azure.keyvault.keys.crypto import CryptographyClient
+        return CryptographyClient(key, self.credential(principal), connection_verify=self.ca_file)
+
+    def token(self, principal="operator", resource=None):
+        cid, _, secret = PRINCIPALS[principal]
+        tenant = OTHER_TENANT if principal == "foreign" else TENANT
+        r = requests.post("%s/%s/oauth2/v2.0/token" % (self.authority, tenant), verify=self.ca_file,
+                          data={"grant_type": "client_credentials", "client_id": cid,
+                                "client_secret": secret,
+                                "scope": (resource or self.vault_resource) + "/.default"})
+        r.raise_for_status()
+        return r.json()["access_token"]
+
+    def kv(self, method, vault, path, principal="operator", token=None, api="7.4",
+           body=None, raw=None, headers=None, params=None):
+        """One raw Key Vault request; returns the requests.Response."""
+        h = {"Authorization": "Bearer " + (token or self.token(principal))}
+        if token == "":
+            h = {}
+        h.update(headers or {})
+        q = {"api-version": api} if api is not None else {}
+        q.update(params or {})
+        url = self.vault_url(vault) + path
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if data is not None:
+            h.setdefault("Content-Type", "application/json")
+        return requests.request(method, url, params=q, data=data, headers=h, verify=self.ca_file,
+                                timeout=60)
+
+
+class AzsimTestCase(unittest.TestCase):
+    """One azsim for the whole class; tests must not depend on each other's keys."""
+
+    scenario = None
+    azsim_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Azsim(cls.scenario, args=cls.azsim_args).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.sim.stop()
+        finally:
+            cls.sim.tmp.cleanup()
+
+    def assertKvError(self, response, status, code, inner=None):
+        self.assertEqual(response.status_code, status, response.text)
+        error = response.json()["error"]
+        self.assertEqual(error["code"], code, response.text)
+        if inner is not None:
+            self.assertEqual(error.get("innererror", {}).get("code"), inner, response.text)
+        self.assertIsInstance(error["message"], str)
+        self.assertTrue(error["message"])
+
+
+def unique(prefix="k"):
+    """A key name unlikely to collide between tests."""
+    return "%s-%s" % (prefix, os.urandom(4).hex())
