@@ -131,6 +131,8 @@ static bool pregenerate(struct kv_ctx *ctx, const char *vault_name, int route_st
     ctx->resp = &scratch;
 
     world_rdlock(ctx->world);
+    ctx->now = simclock_now();
+    ctx->mono = simclock_mono_ms();
     bool ok = prelude(ctx, vault_name, route_status, route_code, route_message) &&
               material_params(ctx, &nk);
     world_unlock(ctx->world);

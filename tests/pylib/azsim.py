@@ -286,6 +286,64 @@ class AzsimTestCase(unittest.TestCase):
         self.assertIsInstance(error["message"], str)
         self.assertTrue(error["message"])
 
+    def assertSdkError(self, exc, status, code, inner=None):
+        """exc, raised by Microsoft's SDK (an azure-core HttpResponseError), carries Key Vault's
+        answer with this status, error code and (if given) innererror code. Returns the error."""
+        response = getattr(exc, "response", None)
+        self.assertIsNotNone(response, "the SDK raised %r without an HTTP response" % exc)
+        text = response.text()
+        self.assertEqual(exc.status_code, status, text)
+        try:
+            error = json.loads(text)["error"]
+        except (ValueError, KeyError, TypeError):
+            self.fail("not a Key Vault error body: %r" % text)
+        self.assertEqual(error.get("code"), code, text)
+        if inner is not None:
+            self.assertEqual((error.get("innererror") or {}).get("code"), inner, text)
+        self.assertIsInstance(error.get("message"), str, text)
+        self.assertTrue(error["message"], text)
+        return error
+
+
+def make_certificate(common_name="azsim-test", days=30):
+    """A self-signed RSA certificate for a certificate principal: (cert_pem, key_pem) as str.
+    Put cert_pem in a scenario principal's "certificate"; give key_pem + cert_pem to
+    azure.identity.CertificateCredential."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .sign(key, hashes.SHA256()))
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return cert_pem, key_pem
+
+
+def jwk_from_private_key(private_key, **kwargs):
+    """azure.keyvault.keys.JsonWebKey (kty RSA, all private parts) for a `cryptography` RSA
+    private key, ready for KeyClient.import_key. kwargs go to JsonWebKey (e.g. key_ops)."""
+    from azure.keyvault.keys import JsonWebKey
+
+    def raw(n):
+        return n.to_bytes((n.bit_length() + 7) // 8, "big")
+
+    priv = private_key.private_numbers()
+    pub = priv.public_numbers
+    return JsonWebKey(kty="RSA", n=raw(pub.n), e=raw(pub.e), d=raw(priv.d), p=raw(priv.p),
+                      q=raw(priv.q), dp=raw(priv.dmp1), dq=raw(priv.dmq1), qi=raw(priv.iqmp),
+                      **kwargs)
+
 
 def unique(prefix="k"):
     """A key name unlikely to collide between tests."""
