@@ -6,6 +6,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -475,9 +476,17 @@ static int check_thumbprint(const cJSON *header, const char *name, X509 *cert, c
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(header, name);
     if (item == NULL)
         return 0;
-    char *want = cert_thumbprint(cert, md);
-    int ok = want != NULL && cJSON_IsString(item) && strcmp(item->valuestring, want) == 0;
-    free(want);
+    /*
+     * Compare bytes, not text: MSAL Python writes x5t as base64url with '='
+     * padding, other clients without it, and Entra ID accepts both.
+     */
+    unsigned char want[EVP_MAX_MD_SIZE], *got = NULL;
+    unsigned int wlen = 0;
+    size_t glen = 0;
+    int ok = cJSON_IsString(item) && X509_digest(cert, md, want, &wlen) == 1 &&
+             b64_decode(item->valuestring, strlen(item->valuestring), &got, &glen) == 0 &&
+             glen == wlen && CRYPTO_memcmp(got, want, wlen) == 0;
+    free(got);
     if (!ok) {
         xcause(cause, "assertion %s does not match the registered certificate", name);
         return -1;

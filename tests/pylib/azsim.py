@@ -146,8 +146,8 @@ class Azsim:
         cmd += self.args
         self.stderr_path = os.path.join(self.tmp.name, "azsim.stderr")
         self.stdout_path = os.path.join(self.tmp.name, "azsim.stdout")
-        self.proc = subprocess.Popen(cmd, stdout=open(self.stdout_path, "w"),
-                                     stderr=open(self.stderr_path, "w"), env=self.env)
+        with open(self.stdout_path, "w") as out, open(self.stderr_path, "w") as err:
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=self.env)
         deadline = time.time() + timeout
         while not os.path.exists(ready):
             if self.proc.poll() is not None:
