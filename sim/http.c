@@ -301,8 +301,8 @@ static struct MHD_Daemon *start_one(struct http_server *server, const char *bind
         flags, (uint16_t)port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, c->threads, MHD_OPTION_CONNECTION_LIMIT, 2048u,
         MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_ARRAY, c->cert_chain_pem ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_ARRAY,
+        c->cert_chain_pem ? tls_opts : tls_opts + 2, MHD_OPTION_END);
     if (d == NULL)
         xcause(cause, "cannot listen on %s port %d (in use, or no such address?)", bind, port);
     return d;

@@ -140,8 +140,10 @@ bool jcheck_int(struct jcheck *jc, const cJSON *obj, const char *field, int64_t 
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
     if (item == NULL)
         return true;
-    if (!cJSON_IsNumber(item) || item->valuedouble != (double)(int64_t)item->valuedouble ||
-        item->valuedouble < (double)min || item->valuedouble > (double)max) {
+    /* Range first: converting an out-of-range double to int64_t is undefined. */
+    if (!cJSON_IsNumber(item) || !(item->valuedouble >= (double)min) ||
+        !(item->valuedouble <= (double)max) ||
+        item->valuedouble != (double)(int64_t)item->valuedouble) {
         char message[96];
         snprintf(message, sizeof message, "expected a whole number from %lld to %lld",
                  (long long)min, (long long)max);

@@ -57,7 +57,9 @@ int persist_write(const char *dir, const char *name, const void *data, size_t le
 {
     char *tmp = xasprintf("%s/.%s.tmp", dir, name), *final = xasprintf("%s/%s", dir, name);
     int rc = -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* A leftover temp file (a crash mid-write) could have other modes: start afresh. */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         xcause(cause, "cannot write %s: %s", tmp, strerror(errno));
         if (fd >= 0)

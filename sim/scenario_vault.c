@@ -163,12 +163,13 @@ static bool load_version(struct loader *ld, const cJSON *item, void *arg)
         return jcheck_fail(&ld->jc, "version must be 32 hexadecimal characters");
     if (id && key_find_version(key, id))
         return jcheck_fail(&ld->jc, "version %s is listed twice", id);
-    struct rsakey *rk =
-        material ? rsakey_ref(find_material(ld, material)) : material_from(ld, item);
+    struct rsakey *rk = material ? find_material(ld, material) : material_from(ld, item);
     if (material && rk == NULL)
         return jcheck_fail(&ld->jc, "no material '%s' in this scenario's materials", material);
     if (rk == NULL)
         return false;
+    if (material)
+        rsakey_ref(rk); /* material_from returned a reference of its own */
     struct key_version *v = key_version_create(rk, kty == 1, ld->jc.now);
     rsakey_unref(rk);
     if (id) {

@@ -148,11 +148,13 @@ int ip_rule_parse(const char *text, struct ip_rule *rule)
     char *slash = strchr(addr, '/');
     long prefix = -1;
     if (slash) {
-        *slash = '\0';
-        char *end;
-        prefix = strtol(slash + 1, &end, 10);
-        if (*end != '\0' || end == slash + 1)
+        /* 1 to 3 decimal digits: no sign, no space, nothing a wrap-around could make 0 */
+        const char *digits = slash + 1;
+        size_t n = strspn(digits, "0123456789");
+        if (n == 0 || n > 3 || digits[n] != '\0')
             return -1;
+        *slash = '\0';
+        prefix = strtol(digits, NULL, 10);
     }
     if (inet_pton(AF_INET, addr, rule->addr) == 1) {
         rule->family = AF_INET;
