@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <openssl/crypto.h>
@@ -108,11 +109,16 @@ static void entra_error(const struct sim *sim, const struct http_req *req, struc
     va_start(ap, fmt);
     char *what = xvasprintf(fmt, ap);
     va_end(ap);
+    /* Entra writes "2020-04-07 20:52:51Z" and ends the description with CRLF-separated ids. */
     char stamp[32], correlation[37];
-    simclock_format(simclock_wall(), stamp, sizeof stamp);
+    time_t now = (time_t)simclock_wall();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%SZ", &tm);
     http_uuid(correlation);
-    char *description = xasprintf("AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s",
-                                  code, what, req->request_id, correlation, stamp);
+    char *description =
+        xasprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", code, what,
+                  req->request_id, correlation, stamp);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "error", error);
     cJSON_AddStringToObject(body, "error_description", description);
@@ -294,6 +300,12 @@ static void token_endpoint(struct sim *sim, const struct http_req *req, struct h
                            const struct tenant *t, bool v2)
 {
     struct form f;
+    if (req->body_too_large) {
+        /* Never act on a truncated form. */
+        entra_error(sim, req, resp, 413, "invalid_request", 90023,
+                    "The request body exceeds the maximum allowed size.");
+        return;
+    }
     if (!form_parse(req, &f) || form_get(&f, "grant_type") == NULL) {
         entra_error(sim, req, resp, 400, "invalid_request", 900144,
                     "The request body must contain the following parameter: 'grant_type'.");
@@ -344,7 +356,8 @@ void entra_handle(struct sim *sim, const struct http_req *req, struct http_resp 
     const struct tenant *t = world_tenant(sim->world, tenant);
     bool is_get = strcmp(req->method, "GET") == 0, is_post = strcmp(req->method, "POST") == 0;
     if (t == NULL) {
-        entra_error(sim, req, resp, 400, "invalid_tenant", 90002,
+        /* The token endpoint calls it an invalid request, discovery an invalid tenant. */
+        entra_error(sim, req, resp, 400, is_post ? "invalid_request" : "invalid_tenant", 90002,
                     "Tenant '%.64s' not found. Check to make sure you have the correct tenant ID "
                     "and are signing into the correct cloud.",
                     tenant);

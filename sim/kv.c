@@ -46,8 +46,13 @@ static bool parse_body(struct kv_ctx *ctx)
                  info->word);
         return false;
     }
-    ctx->body = cJSON_ParseWithLength(ctx->req->body, ctx->req->body_len);
-    if (!cJSON_IsObject(ctx->body)) {
+    const char *end = NULL;
+    ctx->body = cJSON_ParseWithLengthOpts(ctx->req->body, ctx->req->body_len, &end, false);
+    /* One JSON value and nothing after it but white space (RFC 8259). */
+    while (ctx->body && end < ctx->req->body + ctx->req->body_len && strchr(" \t\r\n", *end) &&
+           *end)
+        end++;
+    if (!cJSON_IsObject(ctx->body) || end != ctx->req->body + ctx->req->body_len) {
         cJSON_Delete(ctx->body);
         ctx->body = NULL;
         kv_error(ctx, 400, "BadParameter", NULL, "The request body is not a valid JSON object.");

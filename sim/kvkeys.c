@@ -247,6 +247,11 @@ static struct rsakey *import_material(struct kv_ctx *ctx, const cJSON *jwk, bool
     }
     if (!check_kty(ctx, cJSON_GetObjectItemCaseSensitive(jwk, "kty"), hsm))
         return NULL;
+    if (flag && !cJSON_IsNull(flag) && !cJSON_IsBool(flag)) {
+        kv_error(ctx, 400, "BadParameter", NULL,
+                 "Invalid value for 'Hsm': expected true or false.");
+        return NULL;
+    }
     *hsm = *hsm || cJSON_IsTrue(flag);
     if (jwk_str(jwk, "key_hsm") || jwk_str(jwk, "t")) {
         kv_error(ctx, 400, "BadParameter", NULL,
@@ -383,6 +388,7 @@ void kv_op_rotate(struct kv_ctx *ctx)
     const struct key_version *latest = key_latest(key);
     struct key_version *v = key_version_create(ctx->pregen, latest->hsm, ctx->now);
     v->ops = latest->ops;
+    tags_copy(&v->tags, &latest->tags); /* as the official RotateKey example shows */
     if (key->policy.set && key->policy.expiry[0])
         v->exp = ctx->now + key->policy.expiry_seconds;
     add_version_and_reply(ctx, key, v);

@@ -97,7 +97,7 @@ static enum token_result check_claims(const cJSON *claims, const char *audience,
         return TOKEN_MALFORMED;
     }
     if (now > exp + CLOCK_SKEW) {
-        xcause(message, "AKV10021: Token is expired.");
+        xcause(message, "[TokenExpired] Error validating token: 'S2S12086'.");
         return TOKEN_EXPIRED;
     }
     if (now + CLOCK_SKEW < nbf) {
