@@ -1,4 +1,5 @@
 #include "blob.h"
+#include "secret.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -104,12 +105,4 @@ out:
     OPENSSL_cleanse(key, sizeof key);
     free(buf);
     return rc;
-}
-
-void blob_free_plain(unsigned char *plain, size_t len)
-{
-    if (plain == NULL)
-        return;
-    OPENSSL_cleanse(plain, len);
-    free(plain);
 }

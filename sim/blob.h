@@ -22,13 +22,11 @@ char *blob_seal(const unsigned char master[BLOB_MASTER_LEN], const char *geograp
                 const unsigned char *plain, size_t len);
 
 /*
- * Opens a sealed blob. Returns 0 with *plain (heap, NUL-terminated; the caller
- * cleanses it with blob_free_plain) or -1 when the text is not a blob or was
+ * Opens a sealed blob. Returns 0 with *plain (heap, NUL-terminated, secret; the caller
+ * releases it with secret_free from secret.h) or -1 when the text is not a blob or was
  * sealed for another geography or altered.
  */
 int blob_open(const unsigned char master[BLOB_MASTER_LEN], const char *geography, const char *text,
               unsigned char **plain, size_t *len);
-
-void blob_free_plain(unsigned char *plain, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 #include "boot.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ static int load_secrets(struct sim *sim, const char *dir, char **cause)
     if (pem == NULL)
         return -1;
     sim->signer = jwt_signer_load(pem, cause);
-    tls_free_secret(pem);
+    secret_free_str(pem);
     return sim->signer ? 0 : -1;
 }
 
@@ -174,10 +175,10 @@ static struct tls_ca *load_ca(const char *dir, char **cause)
             ca = NULL;
         }
         free(c);
-        tls_free_secret(k);
+        secret_free_str(k);
     }
     free(cert);
-    tls_free_secret(key);
+    secret_free_str(key);
     return ca;
 }
 
@@ -251,7 +252,7 @@ int boot_tls(struct sim *sim, const struct boot_options *o, struct boot_tls *tls
 void boot_tls_cleanup(struct boot_tls *tls)
 {
     free(tls->chain_pem);
-    tls_free_secret(tls->key_pem);
+    secret_free_str(tls->key_pem);
     free(tls->ca_path);
     memset(tls, 0, sizeof *tls);
 }

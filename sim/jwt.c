@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "b64.h"
+#include "osslx.h"
 #include "xmem.h"
 
 #define TOKEN_MAX   (16 * 1024)
@@ -48,27 +49,10 @@ struct jws {
     size_t signed_len;
 };
 
-static void ossl_cause(char **cause, const char *what)
-{
-    unsigned long e = ERR_peek_last_error();
-    const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-
-    if (reason != NULL)
-        xcause(cause, "%s: %s", what, reason);
-    else
-        xcause(cause, "%s", what);
-    ERR_clear_error();
-}
-
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-    return -1;
-}
-
 static X509 *read_cert(const char *pem)
 {
     BIO *bio = pem != NULL ? BIO_new_mem_buf(pem, -1) : NULL;
-    X509 *x = bio != NULL ? PEM_read_bio_X509(bio, NULL, no_password, NULL) : NULL;
+    X509 *x = bio != NULL ? PEM_read_bio_X509(bio, NULL, osslx_no_password, NULL) : NULL;
     BIO_free(bio);
     return x;
 }
@@ -186,7 +170,7 @@ static struct jwt_signer *signer_adopt(EVP_PKEY *key, char **cause)
     if ((s->cert = signing_cert(key)) == NULL ||
         (s->kid = cert_thumbprint(s->cert, EVP_sha1())) == NULL ||
         (s->jwks = build_jwks(s)) == NULL) {
-        ossl_cause(cause, "cannot build token signing certificate");
+        osslx_cause(cause, "cannot build token signing certificate");
         goto fail;
     }
     return s;
@@ -200,7 +184,7 @@ struct jwt_signer *jwt_signer_generate(char **cause)
 {
     EVP_PKEY *key = EVP_RSA_gen(SIGNER_BITS);
     if (key == NULL) {
-        ossl_cause(cause, "cannot generate token signing key");
+        osslx_cause(cause, "cannot generate token signing key");
         return NULL;
     }
     return signer_adopt(key, cause);
@@ -209,10 +193,11 @@ struct jwt_signer *jwt_signer_generate(char **cause)
 struct jwt_signer *jwt_signer_load(const char *key_pem, char **cause)
 {
     BIO *bio = key_pem != NULL ? BIO_new_mem_buf(key_pem, -1) : NULL;
-    EVP_PKEY *key = bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
+    EVP_PKEY *key =
+        bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, osslx_no_password, NULL) : NULL;
     BIO_free(bio);
     if (key == NULL) {
-        ossl_cause(cause, "cannot read token signing key");
+        osslx_cause(cause, "cannot read token signing key");
         return NULL;
     }
     return signer_adopt(key, cause);
@@ -505,7 +490,7 @@ int jwt_verify_assertion(const char *token, size_t len, const char *cert_pem, cJ
     if (jws_parse(token, len, &jws, cause) != 0)
         return -1;
     if ((cert = read_cert(cert_pem)) == NULL) {
-        ossl_cause(cause, "cannot read the registered certificate");
+        osslx_cause(cause, "cannot read the registered certificate");
         goto out;
     }
     EVP_PKEY *pub = X509_get0_pubkey(cert);

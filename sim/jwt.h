@@ -35,7 +35,7 @@ struct jwt_signer *jwt_signer_generate(char **cause);
 struct jwt_signer *jwt_signer_load(const char *key_pem, char **cause);
 void jwt_signer_destroy(struct jwt_signer *signer);
 
-char *jwt_signer_key_pem(const struct jwt_signer *signer); /* secret: free with tls_free_secret */
+char *jwt_signer_key_pem(const struct jwt_signer *signer); /* secret: free with secret_free_str */
 const char *jwt_signer_kid(const struct jwt_signer *signer);
 /* {"keys":[{"kty":"RSA","use":"sig","kid":..,"x5t":..,"n":..,"e":..,"x5c":[..]}]} — heap text. */
 char *jwt_signer_jwks(const struct jwt_signer *signer);

@@ -15,29 +15,13 @@
 #include "blob.h"
 #include "kvint.h"
 #include "rsakey.h"
+#include "secret.h"
 #include "sim.h"
 #include "vault.h"
 #include "world.h"
 #include "xmem.h"
 
 #define BACKUP_FORMAT 1
-
-/* Zeroes every string in a tree that held key material, then frees it. */
-static void cleanse_strings(cJSON *json)
-{
-    for (cJSON *c = json; c; c = c->next) {
-        if (cJSON_IsString(c) && c->valuestring)
-            OPENSSL_cleanse(c->valuestring, strlen(c->valuestring));
-        cleanse_strings(c->child);
-    }
-}
-
-static void cleanse_delete(cJSON *json)
-{
-    if (json)
-        cleanse_strings(json->child);
-    cJSON_Delete(json);
-}
 
 static cJSON *version_json(const struct key_version *v)
 {
@@ -47,7 +31,7 @@ static cJSON *version_json(const struct key_version *v)
     if (rsakey_to_der(v->material, &der, &len, NULL) < 0)
         abort(); /* serialising a key we hold cannot fail short of memory */
     char *text = b64_url_encode(der, len);
-    rsakey_free_der(der, len);
+    secret_free(der, len);
     cJSON_AddStringToObject(j, "id", v->id);
     cJSON_AddStringToObject(j, "der", text);
     OPENSSL_cleanse(text, strlen(text));
@@ -83,7 +67,7 @@ void kv_op_backup(struct kv_ctx *ctx)
     for (size_t i = 0; i < key->nversions; i++)
         cJSON_AddItemToArray(versions, version_json(key->versions[i]));
     char *plain = cJSON_PrintUnformatted(doc);
-    cleanse_delete(doc);
+    secret_json_delete(doc);
 
     const char *geography = world_geography(ctx->world, ctx->vault->region);
     char *sealed =
@@ -185,15 +169,15 @@ static cJSON *open_blob(struct kv_ctx *ctx)
         return NULL;
     }
     cJSON *doc = cJSON_ParseWithLength((const char *)plain, len);
-    blob_free_plain(plain, len);
+    secret_free(plain, len);
     const cJSON *sub = cJSON_GetObjectItemCaseSensitive(doc, "subscription");
     if (!cJSON_IsString(sub)) {
-        cleanse_delete(doc);
+        secret_json_delete(doc);
         kv_error(ctx, 400, "BadParameter", NULL, "Backup blob contains invalid or corrupt data.");
         return NULL;
     }
     if (strcasecmp(sub->valuestring, ctx->vault->subscription_id) != 0) {
-        cleanse_delete(doc);
+        secret_json_delete(doc);
         kv_error(ctx, 400, "BadParameter", NULL,
                  "Backup blob cannot be restored into this vault: a key backup can be restored "
                  "only into a vault in the same subscription and geography as the source vault.");
@@ -208,7 +192,7 @@ void kv_op_restore(struct kv_ctx *ctx)
     if (doc == NULL)
         return;
     struct key *key = key_from_blob(doc);
-    cleanse_delete(doc);
+    secret_json_delete(doc);
     if (key == NULL) {
         kv_error(ctx, 400, "BadParameter", NULL, "Backup blob contains invalid or corrupt data.");
         return;

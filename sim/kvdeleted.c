@@ -81,28 +81,9 @@ void kv_op_get_deleted(struct kv_ctx *ctx)
         kv_reply(ctx, kv_deleted_bundle(ctx, key));
 }
 
-static int compare_keys(const void *a, const void *b)
-{
-    const struct key *ka = *(const struct key *const *)a, *kb = *(const struct key *const *)b;
-    return strcasecmp(ka->name, kb->name);
-}
-
 void kv_op_list_deleted(struct kv_ctx *ctx)
 {
-    struct key **deleted = xcalloc(ctx->vault->nkeys + 1, sizeof *deleted);
-    size_t n = 0, start, count;
-    for (size_t i = 0; i < ctx->vault->nkeys; i++) {
-        if (key_state(ctx->vault->keys[i], ctx->mono, ctx->now) == KEY_DELETED)
-            deleted[n++] = ctx->vault->keys[i];
-    }
-    qsort(deleted, n, sizeof *deleted, compare_keys);
-    if (kv_page_bounds(ctx, n, &start, &count)) {
-        cJSON *values = cJSON_CreateArray();
-        for (size_t i = start; i < start + count; i++)
-            cJSON_AddItemToArray(values, kv_deleted_item(ctx, deleted[i]));
-        kv_page_reply(ctx, values, start + count, n);
-    }
-    free(deleted);
+    kv_list_keys_in_state(ctx, KEY_DELETED, kv_deleted_item);
 }
 
 void kv_op_recover(struct kv_ctx *ctx)

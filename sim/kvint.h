@@ -126,6 +126,10 @@ cJSON *kv_deleted_item(const struct kv_ctx *ctx, const struct key *key);
 bool kv_page_bounds(struct kv_ctx *ctx, size_t total, size_t *start, size_t *count);
 void kv_page_reply(struct kv_ctx *ctx, cJSON *values, size_t next, size_t total);
 
+/* Answers a page of the vault's keys in `state`, sorted by name, each made by item(). */
+void kv_list_keys_in_state(struct kv_ctx *ctx, enum key_state state,
+                           cJSON *(*item)(const struct kv_ctx *, const struct key *));
+
 /* Lookups shared by the handlers: answer 404/409 themselves and return NULL. */
 struct key *kv_live_key(struct kv_ctx *ctx);
 struct key_version *kv_version(struct kv_ctx *ctx, struct key *key);

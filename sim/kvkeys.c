@@ -349,22 +349,33 @@ static int compare_keys(const void *a, const void *b)
     return strcasecmp(ka->name, kb->name);
 }
 
-void kv_op_list_keys(struct kv_ctx *ctx)
+void kv_list_keys_in_state(struct kv_ctx *ctx, enum key_state state,
+                           cJSON *(*item)(const struct kv_ctx *, const struct key *))
 {
-    struct key **live = xcalloc(ctx->vault->nkeys + 1, sizeof *live);
+    struct key **keys = xcalloc(ctx->vault->nkeys + 1, sizeof *keys);
     size_t n = 0, start, count;
     for (size_t i = 0; i < ctx->vault->nkeys; i++) {
-        if (key_state(ctx->vault->keys[i], ctx->mono, ctx->now) == KEY_LIVE)
-            live[n++] = ctx->vault->keys[i];
+        if (key_state(ctx->vault->keys[i], ctx->mono, ctx->now) == state)
+            keys[n++] = ctx->vault->keys[i];
     }
-    qsort(live, n, sizeof *live, compare_keys);
+    qsort(keys, n, sizeof *keys, compare_keys);
     if (kv_page_bounds(ctx, n, &start, &count)) {
         cJSON *values = cJSON_CreateArray();
         for (size_t i = start; i < start + count; i++)
-            cJSON_AddItemToArray(values, kv_item(ctx, live[i], key_latest(live[i]), false));
+            cJSON_AddItemToArray(values, item(ctx, keys[i]));
         kv_page_reply(ctx, values, start + count, n);
     }
-    free(live);
+    free(keys);
+}
+
+static cJSON *live_item(const struct kv_ctx *ctx, const struct key *key)
+{
+    return kv_item(ctx, key, key_latest(key), false);
+}
+
+void kv_op_list_keys(struct kv_ctx *ctx)
+{
+    kv_list_keys_in_state(ctx, KEY_LIVE, live_item);
 }
 
 void kv_op_list_versions(struct kv_ctx *ctx)

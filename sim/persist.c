@@ -1,4 +1,5 @@
 #include "persist.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,22 +115,6 @@ char *persist_read(const char *dir, const char *name, size_t *len, bool *missing
     return text;
 }
 
-static void cleanse_strings(cJSON *json)
-{
-    for (cJSON *c = json; c; c = c->next) {
-        if (cJSON_IsString(c) && c->valuestring)
-            OPENSSL_cleanse(c->valuestring, strlen(c->valuestring));
-        cleanse_strings(c->child);
-    }
-}
-
-void persist_json_cleanse_delete(cJSON *json)
-{
-    if (json)
-        cleanse_strings(json->child);
-    cJSON_Delete(json);
-}
-
 static char *material_pem(const struct rsakey *key)
 {
     unsigned char *der = NULL;
@@ -137,7 +122,7 @@ static char *material_pem(const struct rsakey *key)
     if (rsakey_to_der(key, &der, &len, NULL) < 0)
         abort();
     char *b64 = b64_std_encode(der, len);
-    rsakey_free_der(der, len);
+    secret_free(der, len);
     size_t blen = strlen(b64);
     size_t cap = blen + blen / 64 + 80;
     char *pem = xmalloc(cap);
@@ -357,7 +342,7 @@ int persist_save_world(const char *dir, const struct world *world, char **cause)
 {
     cJSON *json = persist_world_json(world);
     char *text = cJSON_Print(json);
-    persist_json_cleanse_delete(json);
+    secret_json_delete(json);
     int rc = persist_write(dir, "state.json", text, strlen(text), cause);
     OPENSSL_cleanse(text, strlen(text));
     free(text);

@@ -29,11 +29,8 @@ int persist_write(const char *dir, const char *name, const void *data, size_t le
 /* Reads dir/name (heap, NUL-terminated). NULL with *missing = true when absent. */
 char *persist_read(const char *dir, const char *name, size_t *len, bool *missing, char **cause);
 
-/* The world in scenario format (the caller deletes it; it holds private keys). */
+/* The world in scenario format (delete it with secret_json_delete: it holds private keys). */
 cJSON *persist_world_json(const struct world *world);
 int persist_save_world(const char *dir, const struct world *world, char **cause);
-
-/* Zeroes every string of a tree, then deletes it. */
-void persist_json_cleanse_delete(cJSON *json);
 
 #endif

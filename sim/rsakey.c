@@ -1,4 +1,5 @@
 #include "rsakey.h"
+#include "secret.h"
 
 #include <limits.h>
 #include <stdatomic.h>
@@ -17,6 +18,7 @@
 #include <openssl/x509.h>
 
 #include "b64.h"
+#include "osslx.h"
 #include "xmem.h"
 
 struct rsakey {
@@ -67,19 +69,6 @@ static bool supported_bits(int bits)
     return bits == 2048 || bits == 3072 || bits == 4096;
 }
 
-/* Cause with OpenSSL's reason appended; never used where the reason could be an oracle. */
-static void ssl_cause(char **cause, const char *what)
-{
-    unsigned long err = ERR_peek_last_error();
-    const char *reason = err != 0 ? ERR_reason_error_string(err) : NULL;
-
-    if (reason != NULL)
-        xcause(cause, "%s: %s", what, reason);
-    else
-        xcause(cause, "%s", what);
-    ERR_clear_error();
-}
-
 static char *bn_b64(const BIGNUM *bn)
 {
     size_t len = (size_t)BN_num_bytes(bn);
@@ -113,7 +102,7 @@ static struct rsakey *adopt(EVP_PKEY *pkey, bool check, char **cause)
     }
     if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
         !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) {
-        ssl_cause(cause, "RSA key has no public part");
+        osslx_cause(cause, "RSA key has no public part");
         goto out;
     }
     if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D, &d)) {
@@ -165,7 +154,7 @@ struct rsakey *rsakey_generate(int bits, unsigned long public_exponent, char **c
     if (e == NULL || !BN_set_word(e, public_exponent) || ctx == NULL ||
         EVP_PKEY_keygen_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) <= 0 ||
         EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) <= 0 || EVP_PKEY_generate(ctx, &pkey) <= 0)
-        ssl_cause(cause, "RSA key generation failed");
+        osslx_cause(cause, "RSA key generation failed");
     EVP_PKEY_CTX_free(ctx);
     BN_free(e);
     return pkey != NULL ? adopt(pkey, false, cause) : NULL;
@@ -191,7 +180,7 @@ static int decode_member(int which, const char *text, BIGNUM **out, char **cause
     OPENSSL_cleanse(buf, len);
     free(buf);
     if (*out == NULL) {
-        ssl_cause(cause, "cannot read JWK member");
+        osslx_cause(cause, "cannot read JWK member");
         return -1;
     }
     if (secret)
@@ -269,7 +258,7 @@ static int recover_crt(BIGNUM *bn[], char **cause)
     }
     if (bc == NULL || rem == NULL || pm1 == NULL || qm1 == NULL || bn[JWK_P] == NULL ||
         bn[JWK_Q] == NULL || bn[JWK_DP] == NULL || bn[JWK_DQ] == NULL || bn[JWK_QI] == NULL) {
-        ssl_cause(cause, "out of memory recovering RSA factors");
+        osslx_cause(cause, "out of memory recovering RSA factors");
         goto out;
     }
     if (factor_modulus(bn, bn[JWK_P], bc) != 0 ||
@@ -284,7 +273,7 @@ static int recover_crt(BIGNUM *bn[], char **cause)
         BN_copy(qm1, bn[JWK_Q]) == NULL || !BN_sub_word(qm1, 1) ||
         !BN_mod(bn[JWK_DP], bn[JWK_D], pm1, bc) || !BN_mod(bn[JWK_DQ], bn[JWK_D], qm1, bc) ||
         BN_mod_inverse(bn[JWK_QI], bn[JWK_Q], bn[JWK_P], bc) == NULL) {
-        ssl_cause(cause, "cannot recover RSA factors");
+        osslx_cause(cause, "cannot recover RSA factors");
         goto out;
     }
     rc = 0;
@@ -311,7 +300,7 @@ static EVP_PKEY *build_pkey(BIGNUM *const bn[], char **cause)
     ok = ok && EVP_PKEY_fromdata_init(ctx) > 0 &&
          EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) > 0;
     if (!ok)
-        ssl_cause(cause, "cannot build RSA key from JWK");
+        osslx_cause(cause, "cannot build RSA key from JWK");
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params); /* private values sit in its secure block, cleared on free */
     OSSL_PARAM_BLD_free(bld);
@@ -391,7 +380,7 @@ struct rsakey *rsakey_from_der(const unsigned char *der, size_t len, char **caus
     } else if (p != der + len) {
         xcause(cause, "%zu trailing bytes after the PKCS#8 private key", len - (size_t)(p - der));
     } else if ((pkey = EVP_PKCS82PKEY(p8)) == NULL) {
-        ssl_cause(cause, "cannot read the PKCS#8 private key");
+        osslx_cause(cause, "cannot read the PKCS#8 private key");
     }
     PKCS8_PRIV_KEY_INFO_free(p8); /* cleanses the key octets */
     ERR_clear_error();
@@ -408,7 +397,7 @@ struct rsakey *rsakey_from_pem(const char *pem, size_t len, char **cause)
 
     dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL, EVP_PKEY_KEYPAIR, NULL, NULL);
     if (dctx == NULL || !OSSL_DECODER_CTX_set_passphrase_cb(dctx, no_passphrase, &asked)) {
-        ssl_cause(cause, "cannot set up the key decoder");
+        osslx_cause(cause, "cannot set up the key decoder");
     } else if (pem == NULL || len == 0 || !OSSL_DECODER_from_data(dctx, &data, &len)) {
         if (asked)
             xcause(cause, "encrypted private keys are not supported");
@@ -453,7 +442,7 @@ int rsakey_to_der(const struct rsakey *key, unsigned char **der, size_t *len, ch
         OSSL_ENCODER_CTX_new_for_pkey(key->pkey, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", NULL);
     if (bio == NULL || ectx == NULL || OSSL_ENCODER_CTX_get_num_encoders(ectx) == 0 ||
         !OSSL_ENCODER_to_bio(ectx, bio) || (n = BIO_get_mem_data(bio, &data)) <= 0) {
-        ssl_cause(cause, "cannot encode the RSA key as PKCS#8");
+        osslx_cause(cause, "cannot encode the RSA key as PKCS#8");
         goto out;
     }
     *der = xmalloc((size_t)n);
@@ -464,14 +453,6 @@ out:
     OSSL_ENCODER_CTX_free(ectx);
     BIO_free(bio);
     return rc;
-}
-
-void rsakey_free_der(unsigned char *der, size_t len)
-{
-    if (der == NULL)
-        return;
-    OPENSSL_cleanse(der, len);
-    free(der);
 }
 
 int rsakey_bits(const struct rsakey *key)
@@ -574,7 +555,7 @@ static EVP_PKEY_CTX *op_ctx(const struct rsakey *key, const struct alg_info *ai,
     if (ok && (ai->padding == RSA_PKCS1_OAEP_PADDING || ai->padding == RSA_PKCS1_PSS_PADDING))
         ok = EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) > 0;
     if (!ok) {
-        ssl_cause(cause, "cannot set up RSA operation");
+        osslx_cause(cause, "cannot set up RSA operation");
         EVP_PKEY_CTX_free(ctx);
         return NULL;
     }
@@ -621,7 +602,7 @@ int rsakey_encrypt(const struct rsakey *key, enum rsakey_alg alg, const unsigned
         }
     }
     if (rc != 0)
-        ssl_cause(cause, "encryption failed");
+        osslx_cause(cause, "encryption failed");
     EVP_PKEY_CTX_free(ctx);
     return rc;
 }
@@ -646,7 +627,7 @@ int rsakey_decrypt(const struct rsakey *key, enum rsakey_alg alg, const unsigned
     if ((ctx = op_ctx(key, ai, EVP_PKEY_decrypt_init, cause)) == NULL)
         return -1;
     if (EVP_PKEY_decrypt(ctx, NULL, &len, in, inlen) <= 0) {
-        ssl_cause(cause, "cannot size decryption");
+        osslx_cause(cause, "cannot size decryption");
         EVP_PKEY_CTX_free(ctx);
         return -1;
     }
@@ -704,7 +685,7 @@ int rsakey_sign(const struct rsakey *key, enum rsakey_alg alg, const unsigned ch
         }
     }
     if (rc != 0)
-        ssl_cause(cause, "signing failed");
+        osslx_cause(cause, "signing failed");
     EVP_PKEY_CTX_free(ctx);
     return rc;
 }

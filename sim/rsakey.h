@@ -61,9 +61,8 @@ struct rsakey *rsakey_from_pem(const char *pem, size_t len, char **cause);
 struct rsakey *rsakey_ref(struct rsakey *key);
 void rsakey_unref(struct rsakey *key); /* NULL is fine */
 
-/* PKCS#8 DER of the private key. *der must be released with rsakey_free_der. */
+/* PKCS#8 DER of the private key. *der is secret: release it with secret_free (secret.h). */
 int rsakey_to_der(const struct rsakey *key, unsigned char **der, size_t *len, char **cause);
-void rsakey_free_der(unsigned char *der, size_t len); /* cleanses, then frees */
 
 int rsakey_bits(const struct rsakey *key);
 

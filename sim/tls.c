@@ -1,4 +1,5 @@
 #include "tls.h"
+#include "secret.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "osslx.h"
 #include "xmem.h"
 
 #define CA_DAYS      3650
@@ -25,25 +27,6 @@ struct tls_ca {
     EVP_PKEY *key;
     X509 *cert;
 };
-
-/* Turns the most recent OpenSSL error (if any) into *cause and empties the queue. */
-static void ossl_cause(char **cause, const char *what)
-{
-    unsigned long e = ERR_peek_last_error();
-    const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
-
-    if (reason != NULL)
-        xcause(cause, "%s: %s", what, reason);
-    else
-        xcause(cause, "%s", what);
-    ERR_clear_error();
-}
-
-/* A PEM reader must never prompt on the terminal for a passphrase. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-    return -1;
-}
 
 /* Copies a memory BIO's contents into a NUL-terminated heap string. */
 static char *bio_string(BIO *bio)
@@ -142,7 +125,7 @@ struct tls_ca *tls_ca_generate(const char *common_name, char **cause)
     }
     key = EVP_EC_gen("P-256");
     if (key == NULL) {
-        ossl_cause(cause, "cannot generate CA key");
+        osslx_cause(cause, "cannot generate CA key");
         goto fail;
     }
     x = cert_start(key, common_name, CA_DAYS);
@@ -151,7 +134,7 @@ struct tls_ca *tls_ca_generate(const char *common_name, char **cause)
         !add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
         !add_ext(x, x, NID_subject_key_identifier, "hash") ||
         X509_sign(x, key, EVP_sha256()) <= 0) {
-        ossl_cause(cause, "cannot build CA certificate");
+        osslx_cause(cause, "cannot build CA certificate");
         goto fail;
     }
     struct tls_ca *ca = xmalloc(sizeof *ca);
@@ -176,14 +159,15 @@ struct tls_ca *tls_ca_load(const char *cert_pem, const char *key_pem, char **cau
         return NULL;
     }
     bio = BIO_new_mem_buf(cert_pem, -1);
-    if (bio == NULL || (x = PEM_read_bio_X509(bio, NULL, no_password, NULL)) == NULL) {
-        ossl_cause(cause, "cannot read CA certificate");
+    if (bio == NULL || (x = PEM_read_bio_X509(bio, NULL, osslx_no_password, NULL)) == NULL) {
+        osslx_cause(cause, "cannot read CA certificate");
         goto fail;
     }
     BIO_free(bio);
     bio = BIO_new_mem_buf(key_pem, -1);
-    if (bio == NULL || (key = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)) == NULL) {
-        ossl_cause(cause, "cannot read CA key");
+    if (bio == NULL ||
+        (key = PEM_read_bio_PrivateKey(bio, NULL, osslx_no_password, NULL)) == NULL) {
+        osslx_cause(cause, "cannot read CA key");
         goto fail;
     }
     if (X509_check_ca(x) <= 0) {
@@ -191,7 +175,7 @@ struct tls_ca *tls_ca_load(const char *cert_pem, const char *key_pem, char **cau
         goto fail;
     }
     if (X509_check_private_key(x, key) != 1) {
-        ossl_cause(cause, "CA key does not match the CA certificate");
+        osslx_cause(cause, "CA key does not match the CA certificate");
         goto fail;
     }
     BIO_free(bio);
@@ -335,17 +319,17 @@ int tls_ca_issue_server(const struct tls_ca *ca, const char *const *dns_names, s
         }
     }
     if ((key = EVP_EC_gen("P-256")) == NULL) {
-        ossl_cause(cause, "cannot generate server key");
+        osslx_cause(cause, "cannot generate server key");
         goto out;
     }
     if ((x = issue_leaf(ca, key, dns_names, ndns)) == NULL) {
-        ossl_cause(cause, "cannot build server certificate");
+        osslx_cause(cause, "cannot build server certificate");
         goto out;
     }
     bio = BIO_new(BIO_s_mem());
     if (bio == NULL || PEM_write_bio_X509(bio, x) != 1 || PEM_write_bio_X509(bio, ca->cert) != 1 ||
         (*key_pem = private_key_pem(key)) == NULL) {
-        ossl_cause(cause, "cannot write server certificate");
+        osslx_cause(cause, "cannot write server certificate");
         goto out;
     }
     *chain_pem = bio_string(bio);
@@ -356,12 +340,4 @@ out:
     X509_free(x);
     EVP_PKEY_free(key);
     return rc;
-}
-
-void tls_free_secret(char *pem)
-{
-    if (pem == NULL)
-        return;
-    OPENSSL_cleanse(pem, strlen(pem));
-    free(pem);
 }

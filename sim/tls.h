@@ -14,7 +14,7 @@
  *
  * Ownership: struct tls_ca is opaque, created by tls_ca_generate/tls_ca_load
  * and freed by tls_ca_destroy. Returned PEM strings are heap memory; the ones
- * holding private keys must be released with tls_free_secret().
+ * holding private keys must be released with secret_free_str() (secret.h).
  */
 #ifndef AZSIM_TLS_H
 #define AZSIM_TLS_H
@@ -37,8 +37,5 @@ char *tls_ca_key_pem(const struct tls_ca *ca); /* secret */
  */
 int tls_ca_issue_server(const struct tls_ca *ca, const char *const *dns_names, size_t ndns,
                         char **chain_pem, char **key_pem, char **cause);
-
-/* Cleanses and frees a string that held a private key. NULL is fine. */
-void tls_free_secret(char *pem);
 
 #endif

@@ -30,7 +30,7 @@ import urllib.parse
 
 import requests
 
-from azsim import SHARED, AzsimTestCase, base_scenario
+from azsim import SHARED, AzsimTestCase, base_scenario, json_type
 
 EXAMPLES = os.path.join(SHARED, "azure-examples", "keyvault-data")
 
@@ -58,21 +58,6 @@ def vault_for(stem):
 
 
 # -- shape comparison -----------------------------------------------------------------------
-
-def json_type(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def shape_diff(expected, actual, path="$"):

@@ -48,7 +48,7 @@ import urllib.parse
 
 import requests
 
-from azsim import SHARED, TENANT, AzsimTestCase
+from azsim import SHARED, TENANT, AzsimTestCase, json_type
 
 RECORDINGS = os.path.join(SHARED, "azure-recordings", "dotnet-keyvault-keys")
 
@@ -63,20 +63,6 @@ RSA_MEMBERS = {"n", "e"}
 
 def recording_files():
     return sorted(glob.glob(os.path.join(RECORDINGS, "*", "*.json")))
-
-
-def json_type(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def key_set_diff(expected, actual, path="$", ec_to_rsa=False):

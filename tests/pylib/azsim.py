@@ -345,6 +345,23 @@ def jwk_from_private_key(private_key, **kwargs):
                       **kwargs)
 
 
+def json_type(value):
+    """The JSON type name of a decoded value: null, bool, number, string, array, object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
 def unique(prefix="k"):
     """A key name unlikely to collide between tests."""
     return "%s-%s" % (prefix, os.urandom(4).hex())

@@ -15,6 +15,7 @@
 
 #include "b64.h"
 #include "blob.h"
+#include "secret.h"
 
 #define HEADER 20 /* "AZSIMKB1" + 12-byte nonce */
 #define TAG    16
@@ -51,7 +52,7 @@ static void assert_opens(const unsigned char *key, const char *geography, const 
     if (expect_len)
         assert_memory_equal(out, expect, expect_len);
     assert_int_equal(out[len], '\0');
-    blob_free_plain(out, len);
+    secret_free(out, len);
 }
 
 /* The blob's bytes, decoded. */
@@ -78,7 +79,7 @@ static void test_not_blobs(void **state)
     char *text = b64_url_encode(fake, sizeof fake);
     assert_open_fails(master, "United States", text);
     free(text);
-    blob_free_plain(NULL, 0);
+    secret_free(NULL, 0);
 }
 
 static void test_round_trip(void **state)

@@ -17,6 +17,7 @@
 
 #include "b64.h"
 #include "jwt.h"
+#include "secret.h"
 #include "tls.h"
 #include "xmem.h"
 
@@ -282,7 +283,7 @@ static EVP_PKEY *key_of(const struct jwt_signer *signer)
     EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     assert_non_null(key);
     BIO_free(bio);
-    tls_free_secret(key_pem);
+    secret_free_str(key_pem);
     return key;
 }
 
@@ -399,7 +400,7 @@ static void test_save_load(void **state)
     free(j1);
     free(j2);
     jwt_signer_destroy(loaded);
-    tls_free_secret(key_pem);
+    secret_free_str(key_pem);
 }
 
 static void expect_bn_member(const cJSON *jwk, const char *member, EVP_PKEY *key, const char *param)

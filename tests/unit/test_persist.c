@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "rsakey.h"
 #include "scenario.h"
+#include "secret.h"
 #include "vault.h"
 #include "world.h"
 
@@ -623,9 +624,9 @@ static void test_world_round_trip(void **state)
         char *a = cJSON_Print(json1), *b = cJSON_Print(json2);
         fail_msg("state differs after a reload:\n%s\n---\n%s", a, b);
     }
-    persist_json_cleanse_delete(json2);
-    persist_json_cleanse_delete(json1);
-    persist_json_cleanse_delete(NULL);
+    secret_json_delete(json2);
+    secret_json_delete(json1);
+    secret_json_delete(NULL);
     world_destroy(w2);
     world_destroy(w1);
 }

@@ -23,6 +23,7 @@
 
 #include "b64.h"
 #include "rsakey.h"
+#include "secret.h"
 
 static const char *const enc_algs[] = {"RSA-OAEP", "RSA-OAEP-256", "RSA1_5"};
 static const char *const sig_algs[] = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"};
@@ -67,7 +68,7 @@ static EVP_PKEY *to_pkey(const struct rsakey *key)
     EVP_PKEY *pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
     assert_non_null(pkey);
     assert_ptr_equal(p, der + len);
-    rsakey_free_der(der, len);
+    secret_free(der, len);
     return pkey;
 }
 
@@ -150,7 +151,7 @@ static int group_teardown(void **state)
 static void test_null_safe(void **state)
 {
     rsakey_unref(NULL);
-    rsakey_free_der(NULL, 0);
+    secret_free(NULL, 0);
     assert_int_equal(rsakey_bits(NULL), 0);
     assert_null(rsakey_n(NULL));
     assert_null(rsakey_e(NULL));
@@ -313,7 +314,7 @@ static void test_der_refused(void **state)
     assert_null(rsakey_from_der(longer, len + 1, &cause));
     assert_cause(&cause, "1 trailing bytes");
     free(longer);
-    rsakey_free_der(der, len);
+    secret_free(der, len);
 
     /* PKCS#1 (type-specific) DER is not PKCS#8. */
     der = NULL;
@@ -559,8 +560,8 @@ static void test_der_round_trip(void **state)
     assert_memory_equal(pt, "abc", 3);
     free(ct);
     free(pt);
-    rsakey_free_der(der, len);
-    rsakey_free_der(der2, len2);
+    secret_free(der, len);
+    secret_free(der2, len2);
     rsakey_unref(copy);
 }
 
@@ -584,8 +585,8 @@ static void check_jwk_key(struct rsakey *copy)
     assert_int_equal(rsakey_to_der(fx.key, &der2, &len2, NULL), 0);
     assert_int_equal(len, len2);
     assert_memory_equal(der, der2, len);
-    rsakey_free_der(der, len);
-    rsakey_free_der(der2, len2);
+    secret_free(der, len);
+    secret_free(der2, len2);
     rsakey_unref(copy);
 }
 

@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "secret.h"
 #include "tls.h"
 
 static const char *const names[] = {"localhost", "*.vault.localhost", "login.localhost"};
@@ -59,7 +60,7 @@ static void test_generate_rejects_empty_name(void **state)
     assert_null(tls_ca_generate("", &cause));
     assert_non_null(cause);
     free(cause);
-    tls_free_secret(NULL);
+    secret_free_str(NULL);
     tls_ca_destroy(NULL);
 }
 
@@ -100,7 +101,7 @@ static void test_ca_certificate(void **state)
 
     X509_free(x);
     free(pem);
-    tls_free_secret(key);
+    secret_free_str(key);
     tls_ca_destroy(ca);
 }
 
@@ -168,7 +169,7 @@ static void issue_and_check(struct tls_ca *ca)
     X509_free(leaf);
     free(ca_pem);
     free(chain);
-    tls_free_secret(key);
+    secret_free_str(key);
 }
 
 static void test_issue_server(void **state)
@@ -219,7 +220,7 @@ static void test_load_round_trip(void **state)
 
     free(again);
     free(pem);
-    tls_free_secret(key);
+    secret_free_str(key);
     tls_ca_destroy(loaded);
 }
 
@@ -237,7 +238,7 @@ static void test_load_mismatched_key(void **state)
 
     free(cause);
     free(pem);
-    tls_free_secret(key);
+    secret_free_str(key);
     tls_ca_destroy(a);
     tls_ca_destroy(b);
 }
@@ -272,9 +273,9 @@ static void test_load_garbage(void **state)
     expect_load_failure(chain, leaf_key);
 
     free(chain);
-    tls_free_secret(leaf_key);
+    secret_free_str(leaf_key);
     free(pem);
-    tls_free_secret(key);
+    secret_free_str(key);
     tls_ca_destroy(ca);
 }
 
