@@ -267,9 +267,12 @@ static int write_ready_file(const char *path, const struct sim *sim, const struc
     cJSON_Delete(j);
     char *tmp = xasprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    int rc = f && fputs(text, f) >= 0 && fclose(f) == 0 ? rename(tmp, path) : -1;
-    if (rc < 0 && f == NULL)
-        rc = -1;
+    int rc = -1;
+    if (f) {
+        bool written = fputs(text, f) >= 0;
+        if (fclose(f) == 0 && written)
+            rc = rename(tmp, path);
+    }
     free(tmp);
     free(text);
     return rc;
@@ -345,6 +348,8 @@ int main(int argc, char **argv)
         .port = 8443, .imds_port = -1, .time_scale = 1.0, .threads = 4, .max_body = 4u << 20};
     if (parse_options(argc, argv, &o) < 0)
         return 2;
+    if (o.check)
+        o.boot.state_dir = NULL; /* --check validates the scenario and writes nothing */
     slog_set_level(o.verbose ? SLOG_DEBUG : o.quiet ? SLOG_WARN : SLOG_INFO);
     simclock_init(o.time_scale);
 
