@@ -28,6 +28,7 @@
 #include "rsakey.h"
 #include "scenario.h"
 #include "secret.h"
+#include "support.h"
 #include "vault.h"
 #include "world.h"
 
@@ -36,26 +37,6 @@
 
 static char *pem1, *pem2;
 static char tmpdir[64];
-
-static char *generate_pem(void)
-{
-    EVP_PKEY *pkey = EVP_RSA_gen(2048);
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL;
-
-    if (pkey == NULL || bio == NULL ||
-        PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1)
-        return NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    char *pem = malloc((size_t)len + 1);
-    if (pem) {
-        memcpy(pem, data, (size_t)len);
-        pem[len] = '\0';
-    }
-    BIO_free(bio);
-    EVP_PKEY_free(pkey);
-    return pem;
-}
 
 /* Removes every entry of a folder (one level; the tests make no deeper trees). */
 static void empty_dir(const char *dir)
@@ -88,8 +69,8 @@ static int group_setup(void **state)
     snprintf(tmpdir, sizeof tmpdir, "/tmp/azsim-test-persist-XXXXXX");
     if (mkdtemp(tmpdir) == NULL)
         return -1;
-    pem1 = generate_pem();
-    pem2 = generate_pem();
+    pem1 = support_rsa_pem();
+    pem2 = support_rsa_pem();
     return pem1 && pem2 ? 0 : -1;
 }
 

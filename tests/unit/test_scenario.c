@@ -29,6 +29,7 @@
 #include "rsakey.h"
 #include "scenario.h"
 #include "simclock.h"
+#include "support.h"
 #include "vault.h"
 #include "world.h"
 
@@ -44,31 +45,11 @@
 
 static char *pem1, *pem2;
 
-static char *generate_pem(void)
-{
-    EVP_PKEY *pkey = EVP_RSA_gen(2048);
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL;
-
-    if (pkey == NULL || bio == NULL ||
-        PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL) != 1)
-        return NULL;
-    long len = BIO_get_mem_data(bio, &data);
-    char *pem = malloc((size_t)len + 1);
-    if (pem) {
-        memcpy(pem, data, (size_t)len);
-        pem[len] = '\0';
-    }
-    BIO_free(bio);
-    EVP_PKEY_free(pkey);
-    return pem;
-}
-
 static int group_setup(void **state)
 {
     (void)state;
-    pem1 = generate_pem();
-    pem2 = generate_pem();
+    pem1 = support_rsa_pem();
+    pem2 = support_rsa_pem();
     return pem1 && pem2 ? 0 : -1;
 }
 
