@@ -7,7 +7,7 @@
 #   bench azsim_get_key summary runs=5 connections=64 median_rps=12000.0 ...
 #
 # Usage: bench/azsim_get_key.sh [runs] [seconds] [connections]
-# Environment: AZSIM (binary, default build/sim/azsim), THREADS (azsim worker threads).
+# Environment: AZSIM (binary, default build/sim/azsim).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -19,7 +19,7 @@ command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get instal
 
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-"$AZSIM" --quiet --port 0 --imds-port 0 --threads "${THREADS:-4}" --ready-file "$tmp/ready.json" \
+"$AZSIM" --quiet --port 0 --imds-port 0  --ready-file "$tmp/ready.json" \
   --ca-out "$tmp/ca.pem" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 1 300); do [ -s "$tmp/ready.json" ] && break; sleep 0.05; done
@@ -36,7 +36,7 @@ url="$vault/keys/tde-protector-2025/?api-version=7.4"
 code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$tmp/ca.pem" -H "Authorization: Bearer $token" "$url")
 [ "$code" = 200 ] || { echo "bench: GET key answered $code"; exit 1; }
 
-echo "bench azsim_get_key setup cpus=$(nproc) azsim_threads=${THREADS:-4} wrk_threads=2 seconds=$SECONDS_PER_RUN url_path=/keys/{name}/"
+echo "bench azsim_get_key setup cpus=$(nproc) wrk_threads=2 seconds=$SECONDS_PER_RUN url_path=/keys/{name}/"
 rates=()
 for run in $(seq 1 "$RUNS"); do
   out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $token" "$url")

@@ -274,7 +274,8 @@ static struct MHD_Daemon *start_one(struct http_server *server, const char *bind
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
     struct sockaddr_in *in = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, bind, &in->sin_addr) == 1) {
@@ -299,10 +300,9 @@ static struct MHD_Daemon *start_one(struct http_server *server, const char *bind
     };
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, server, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, c->threads, MHD_OPTION_CONNECTION_LIMIT, 2048u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_ARRAY,
-        c->cert_chain_pem ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, c->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
+        NULL, MHD_OPTION_ARRAY, c->cert_chain_pem ? tls_opts : tls_opts + 2, MHD_OPTION_END);
     if (d == NULL)
         xcause(cause, "cannot listen on %s port %d (in use, or no such address?)", bind, port);
     return d;
@@ -313,8 +313,8 @@ struct http_server *http_server_start(const struct http_config *config, char **c
     static const char *const loopback[] = {"127.0.0.1", "::1"};
     struct http_server *server = xcalloc(1, sizeof *server);
     server->config = *config;
-    if (server->config.threads == 0)
-        server->config.threads = 2;
+    if (server->config.max_connections == 0)
+        server->config.max_connections = 64;
     const char *const *binds = config->binds ? config->binds : loopback;
     size_t nbinds = config->binds ? config->nbinds : 2;
     if (nbinds > MAX_DAEMONS)

@@ -3,7 +3,9 @@
  *
  * A server listens on the loopback addresses (127.0.0.1 and ::1 by default;
  * both on the same port, so names under ".localhost" work whichever family a
- * client resolves first), with a pool of worker threads. For each request it
+ * client resolves first), with one thread per connection (so a delayed or
+ * stalled answer never holds up another client), up to a connection limit.
+ * For each request it
  * collects the body up to a cap, builds a struct http_req, calls the handler,
  * and sends the struct http_resp it filled. A body over the cap is drained
  * and the handler sees body_too_large (it answers 413 in its service's error
@@ -79,7 +81,7 @@ struct http_config {
     int port;                   /* 0 = pick one */
     const char *cert_chain_pem; /* NULL = plain HTTP */
     const char *key_pem;
-    unsigned threads;
+    unsigned max_connections; /* each is a thread */
     size_t max_body;
     http_handler handler;
     void *ctx;

@@ -33,7 +33,7 @@ struct options {
     const char *binds[MAX_BINDS];
     size_t nbinds;
     double time_scale;
-    unsigned threads;
+    unsigned max_connections;
     size_t max_body;
     const char *ready_file;
     const char *identity_header;
@@ -52,7 +52,7 @@ static void usage(FILE *out)
           "  --ca-out FILE          where to write the CA certificate clients must trust\n"
           "  --tls-cert F --tls-key F [--tls-ca F]  serve this certificate instead\n"
           "  --time-scale X         simulated time runs X times real time (default 1)\n"
-          "  --threads N            worker threads per listener (default 4)\n"
+          "  --max-connections N    concurrent connections per listener (default 512)\n"
           "  --max-body BYTES       largest accepted request body (default 4194304)\n"
           "  --identity-header S    App Service managed-identity secret (default: random)\n"
           "  --ready-file FILE      write ports and addresses as JSON once listening\n"
@@ -87,7 +87,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         O_KEY,
         O_TLSCA,
         O_SCALE,
-        O_THREADS,
+        O_MAXCONN,
         O_BODY,
         O_IDH,
         O_READY,
@@ -108,7 +108,7 @@ static int parse_options(int argc, char **argv, struct options *o)
                                              {"tls-key", 1, 0, O_KEY},
                                              {"tls-ca", 1, 0, O_TLSCA},
                                              {"time-scale", 1, 0, O_SCALE},
-                                             {"threads", 1, 0, O_THREADS},
+                                             {"max-connections", 1, 0, O_MAXCONN},
                                              {"max-body", 1, 0, O_BODY},
                                              {"identity-header", 1, 0, O_IDH},
                                              {"ready-file", 1, 0, O_READY},
@@ -176,10 +176,10 @@ static int parse_options(int argc, char **argv, struct options *o)
                 goto bad;
             break;
         }
-        case O_THREADS:
-            if (!parse_number(optarg, 1, 64, &n))
+        case O_MAXCONN:
+            if (!parse_number(optarg, 1, 10000, &n))
                 goto bad;
-            o->threads = (unsigned)n;
+            o->max_connections = (unsigned)n;
             break;
         case O_BODY:
             if (!parse_number(optarg, 1024, 1L << 30, &n))
@@ -313,7 +313,7 @@ static int start_servers(struct sim *sim, struct options *o, const struct boot_t
         .port = o->port,
         .cert_chain_pem = tls->chain_pem,
         .key_pem = tls->key_pem,
-        .threads = o->threads,
+        .max_connections = o->max_connections,
         .max_body = o->max_body,
         .handler = sim_handle,
         .ctx = sim,
@@ -329,7 +329,7 @@ static int start_servers(struct sim *sim, struct options *o, const struct boot_t
     ic.name = "imds";
     ic.port = o->imds_port >= 0 ? o->imds_port : (o->port ? o->port + 1 : 0);
     ic.cert_chain_pem = ic.key_pem = NULL;
-    ic.threads = 2;
+    ic.max_connections = 64;
     ic.max_body = 64 * 1024;
     ic.handler = imds_handle;
     *imds = http_server_start(&ic, &cause);
@@ -344,8 +344,11 @@ fail:
 
 int main(int argc, char **argv)
 {
-    struct options o = {
-        .port = 8443, .imds_port = -1, .time_scale = 1.0, .threads = 4, .max_body = 4u << 20};
+    struct options o = {.port = 8443,
+                        .imds_port = -1,
+                        .time_scale = 1.0,
+                        .max_connections = 512,
+                        .max_body = 4u << 20};
     if (parse_options(argc, argv, &o) < 0)
         return 2;
     if (o.check)
