@@ -18,9 +18,6 @@
 
 struct sim;
 
-/* True for a built-in Key Vault role name azsim knows the data actions of. */
-bool kv_role_known(const char *role);
-
 void kv_handle(struct sim *sim, const char *vault_name, const struct http_req *req,
                struct http_resp *resp);
 

@@ -1,48 +1,13 @@
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "authz.h"
 #include "kv.h"
 #include "kvint.h"
 #include "sim.h"
 #include "vault.h"
 #include "xmem.h"
-
-/*
- * Built-in roles and their Key Vault data actions (Azure's role definitions,
- * keys part). Patterns use fnmatch: '*' spans segments.
- */
-static const struct {
-    const char *role;
-    const char *actions[10];
-} roles[] = {
-    {"Key Vault Administrator", {"Microsoft.KeyVault/vaults/*"}},
-    {"Key Vault Crypto Officer",
-     {"Microsoft.KeyVault/vaults/keys/*", "Microsoft.KeyVault/vaults/deletedKeys/*",
-      "Microsoft.KeyVault/vaults/keyrotationpolicies/*"}},
-    {"Key Vault Crypto User",
-     {"Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/update/action",
-      "Microsoft.KeyVault/vaults/keys/backup/action",
-      "Microsoft.KeyVault/vaults/keys/encrypt/action",
-      "Microsoft.KeyVault/vaults/keys/decrypt/action", "Microsoft.KeyVault/vaults/keys/wrap/action",
-      "Microsoft.KeyVault/vaults/keys/unwrap/action", "Microsoft.KeyVault/vaults/keys/sign/action",
-      "Microsoft.KeyVault/vaults/keys/verify/action"}},
-    {"Key Vault Crypto Service Encryption User",
-     {"Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keys/wrap/action",
-      "Microsoft.KeyVault/vaults/keys/unwrap/action"}},
-    {"Key Vault Crypto Service Release User", {"Microsoft.KeyVault/vaults/keys/release/action"}},
-    {"Key Vault Reader", {"Microsoft.KeyVault/vaults/*/read"}},
-};
-
-bool kv_role_known(const char *role)
-{
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        if (strcasecmp(roles[i].role, role) == 0)
-            return true;
-    }
-    return false;
-}
 
 static void add_challenge(struct kv_ctx *ctx)
 {
@@ -97,34 +62,16 @@ bool kv_firewall_allows(struct kv_ctx *ctx)
     return false;
 }
 
-static bool role_allows(const char *role, const char *action)
-{
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        if (strcasecmp(roles[i].role, role) != 0)
-            continue;
-        for (size_t j = 0; j < 10 && roles[i].actions[j]; j++) {
-            if (fnmatch(roles[i].actions[j], action, 0) == 0)
-                return true;
-        }
-    }
-    return false;
-}
-
 static bool authorize_rbac(struct kv_ctx *ctx, const struct kv_opinfo *info)
 {
     const struct vault *v = ctx->vault;
-    for (size_t i = 0; i < v->nroles; i++) {
-        const struct role_assignment *ra = &v->roles[i];
-        if (strcasecmp(ra->principal_id, ctx->who.oid) != 0)
-            continue;
-        if (ra->key_scope && strcasecmp(ra->key_scope, ctx->route.name) != 0)
-            continue;
-        if (role_allows(ra->role, info->data_action)) {
-            http_resp_header(ctx->resp, "x-ms-keyvault-rbac-assignment-id", "%s", ra->id);
-            http_resp_header(ctx->resp, "x-ms-keyvault-rbac-cache",
-                             "ra_age=0;da_age=0;rd_age=0;brd_age=0;ra_notif_age=0;dec_lev=1;");
-            return true;
-        }
+    const struct role_assignment *ra =
+        authz_rbac_grant(v, ctx->who.oid, ctx->route.name, info->data_action);
+    if (ra) {
+        http_resp_header(ctx->resp, "x-ms-keyvault-rbac-assignment-id", "%s", ra->id);
+        http_resp_header(ctx->resp, "x-ms-keyvault-rbac-cache",
+                         "ra_age=0;da_age=0;rd_age=0;brd_age=0;ra_notif_age=0;dec_lev=1;");
+        return true;
     }
     char *who = caller(ctx);
     char *resource = xasprintf("/subscriptions/%s/resourcegroups/%s/providers/microsoft.keyvault/"
@@ -145,16 +92,7 @@ static bool authorize_rbac(struct kv_ctx *ctx, const struct kv_opinfo *info)
 static bool authorize_policies(struct kv_ctx *ctx, const struct kv_opinfo *info)
 {
     const struct vault *v = ctx->vault;
-    uint32_t granted = 0;
-    for (size_t i = 0; i < v->npolicies; i++) {
-        const struct access_policy *p = &v->policies[i];
-        if (strcasecmp(p->object_id, ctx->who.oid) != 0 ||
-            (p->tenant_id && strcasecmp(p->tenant_id, ctx->who.tid) != 0))
-            continue;
-        if (p->application_id && strcasecmp(p->application_id, ctx->who.appid) != 0)
-            continue;
-        granted |= p->keys;
-    }
+    uint32_t granted = authz_policy_perms(v, ctx->who.tid, ctx->who.oid, ctx->who.appid);
     if ((granted & info->perm) == info->perm)
         return true;
     char *who = caller(ctx);

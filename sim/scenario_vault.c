@@ -5,9 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "authz.h"
 #include "http.h"
 #include "key.h"
-#include "kv.h"
 #include "policy.h"
 #include "rsakey.h"
 #include "scenario.h"
@@ -322,7 +322,7 @@ static bool load_role(struct loader *ld, const cJSON *item, void *arg)
         !jcheck_string(&ld->jc, item, "key", false, &key) ||
         !jcheck_string(&ld->jc, item, "id", false, &id))
         return false;
-    if (!kv_role_known(role))
+    if (!authz_role_known(role))
         return jcheck_fail(&ld->jc, "unknown role '%s' (use a built-in Key Vault role name)", role);
     char guid[37];
     http_uuid(guid);
