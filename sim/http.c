@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <microhttpd.h>
 #include <openssl/rand.h>
@@ -191,10 +193,53 @@ static bool collect_body(struct pending *p, size_t max_body, const char *data, s
     return true;
 }
 
+/* A body sent in pieces: half then a broken connection (reset), or slowly (slow_bps). */
+struct stream {
+    char *body;
+    size_t len;
+    bool reset;
+    long bps;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *st = cls;
+    size_t end = st->reset ? st->len / 2 : st->len;
+    if (pos >= end)
+        return st->reset ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = end - (size_t)pos;
+    if (st->bps > 0) {
+        /* A tenth of a second's worth at a time; this connection's own thread sleeps. */
+        size_t chunk = (size_t)(st->bps / 10 > 0 ? st->bps / 10 : 1);
+        if (n > chunk)
+            n = chunk;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        if (st->bps < 10)
+            pause = (struct timespec){0, (long)(1000000000L / st->bps)};
+        nanosleep(&pause, NULL);
+    }
+    if (n > max)
+        n = max;
+    memcpy(buf, st->body + pos, n);
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    free(st->body);
+    free(st);
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct http_resp *resp)
 {
     struct MHD_Response *r;
-    if (resp->len > 0) {
+    if (resp->len > 0 && (resp->reset || resp->slow_bps > 0)) {
+        struct stream *st = xcalloc(1, sizeof *st);
+        *st = (struct stream){resp->body, resp->len, resp->reset, resp->slow_bps};
+        resp->body = NULL;
+        r = MHD_create_response_from_callback(resp->len, 4096, stream_read, st, stream_free);
+    } else if (resp->len > 0) {
         r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
         resp->body = NULL; /* now libmicrohttpd's */
     } else {

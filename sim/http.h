@@ -54,7 +54,9 @@ struct http_resp {
     char *names[HTTP_MAX_HEADERS];
     char *values[HTTP_MAX_HEADERS];
     int nheaders;
-    char *note; /* extra text for the request log line (caller, error code); heap */
+    char *note;    /* extra text for the request log line (caller, error code); heap */
+    bool reset;    /* send half of the body, then break the connection */
+    long slow_bps; /* send the body at this many bytes per second (0: at once) */
 };
 
 const char *http_header(const struct http_req *req, const char *name);

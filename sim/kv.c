@@ -69,7 +69,7 @@ static bool prelude(struct kv_ctx *ctx, const char *vault_name, int route_status
                     const char *route_code, const char *route_message)
 {
     ctx->vault = world_vault(ctx->world, vault_name);
-    if (ctx->vault == NULL) {
+    if (ctx->vault == NULL || ctx->vault->deleted) {
         /* In Azure the name would not even resolve: behave like an unreachable host. */
         ctx->resp->status = 0;
         http_resp_note(ctx->resp, "no vault named %s: connection dropped", vault_name);
@@ -104,7 +104,16 @@ static bool prelude(struct kv_ctx *ctx, const char *vault_name, int route_status
         kv_error(ctx, route_status, route_code, NULL, "%s", route_message);
         return false;
     }
-    return kv_authorize(ctx) && parse_body(ctx);
+    if (!kv_authorize(ctx) || !parse_body(ctx))
+        return false;
+    if (ctx->vault->read_only && kv_opinfo(ctx->route.op)->writes) {
+        kv_error(ctx, 503, "ServiceUnavailable", NULL,
+                 "The vault is read-only while its region fails over: operations that change it "
+                 "are refused until it fails back.");
+        http_resp_header(ctx->resp, "Retry-After", "60");
+        return false;
+    }
+    return true;
 }
 
 /* Key generation is slow (RSA 4096: about a second): do it before taking the write lock. */

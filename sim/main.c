@@ -3,6 +3,7 @@
  * Usage and the scenario format: docs/azsim.md.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,9 +14,15 @@
 
 #include <openssl/rand.h>
 
+#include "arm.h"
 #include "boot.h"
+#include "ctl.h"
+#include "ctlclient.h"
+#include "fault.h"
 #include "http.h"
 #include "imds.h"
+#include "instance.h"
+#include "listeners.h"
 #include "maint.h"
 #include "persist.h"
 #include "sim.h"
@@ -29,7 +36,7 @@
 
 struct options {
     struct boot_options boot;
-    int port, imds_port;
+    int port, imds_port, control_port;
     const char *binds[MAX_BINDS];
     size_t nbinds;
     double time_scale;
@@ -37,6 +44,7 @@ struct options {
     size_t max_body;
     const char *ready_file;
     const char *identity_header;
+    const char *control_token;
     bool quiet, verbose, check;
 };
 
@@ -47,6 +55,8 @@ static void usage(FILE *out)
           "  --state DIR            keep state across restarts in DIR (default: memory only)\n"
           "  --port N               HTTPS port, 0 = pick a free one (default 8443)\n"
           "  --imds-port N          managed-identity port (default: HTTPS port + 1; 0 = pick)\n"
+          "  --control-port N       control interface port, loopback (default: HTTPS port + 2)\n"
+          "  --control-token T      its admin token, 16-64 characters (default: random)\n"
           "  --bind ADDR            address to listen on, repeatable (default 127.0.0.1, ::1)\n"
           "  --dns-suffix S         answer as {vault}.vault.S, login.S (default localhost)\n"
           "  --ca-out FILE          where to write the CA certificate clients must trust\n"
@@ -58,7 +68,8 @@ static void usage(FILE *out)
           "  --ready-file FILE      write ports and addresses as JSON once listening\n"
           "  --check                load the scenario, report, and exit\n"
           "  --quiet | --verbose    less or more logging on stderr\n"
-          "  --help, --version\n",
+          "  --help, --version\n"
+          "commands: azsim fault|clock|model ... (azsim fault --help)\n",
           out);
 }
 
@@ -80,6 +91,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         O_STATE,
         O_PORT,
         O_IMDS,
+        O_CTLPORT,
+        O_CTLTOKEN,
         O_BIND,
         O_SUFFIX,
         O_CA,
@@ -101,6 +114,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                                              {"state", 1, 0, O_STATE},
                                              {"port", 1, 0, O_PORT},
                                              {"imds-port", 1, 0, O_IMDS},
+                                             {"control-port", 1, 0, O_CTLPORT},
+                                             {"control-token", 1, 0, O_CTLTOKEN},
                                              {"bind", 1, 0, O_BIND},
                                              {"dns-suffix", 1, 0, O_SUFFIX},
                                              {"ca-out", 1, 0, O_CA},
@@ -160,9 +175,15 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case O_PORT:
         case O_IMDS:
+        case O_CTLPORT:
             if (!parse_number(optarg, 0, 65535, &n))
                 goto bad;
-            *(c == O_PORT ? &o->port : &o->imds_port) = (int)n;
+            *(c == O_PORT ? &o->port : c == O_IMDS ? &o->imds_port : &o->control_port) = (int)n;
+            break;
+        case O_CTLTOKEN:
+            if (strlen(optarg) < 16 || strlen(optarg) > 64)
+                goto bad;
+            o->control_token = optarg;
             break;
         case O_BIND:
             if (o->nbinds == MAX_BINDS)
@@ -206,17 +227,20 @@ bad:
     return -1;
 }
 
-static void print_banner(const struct sim *sim, const struct boot_tls *tls, int imds_port,
-                         const struct options *o)
+static void print_banner(const struct sim *sim, const struct boot_tls *tls,
+                         const struct listeners *l, const struct options *o)
 {
     const struct world *w = sim->world;
-    printf("azsim listening on port %d: scenario \"%s\" (%zu vaults, %zu principals)%s\n",
-           sim->port, w->name, w->nvaults, w->nprincipals,
+    int imds_port = listeners_port(l, "imds");
+    printf("azsim listening on port %d: scenario \"%s\" (%zu vaults, %zu instances, %zu "
+           "principals)%s\n",
+           sim->port, w->name, w->nvaults, w->ninstances, w->nprincipals,
            tls->from_state ? ", resumed from state" : "");
     printf("  CA certificate  %s\n", tls->ca_path ? tls->ca_path : "(given with --tls-cert)");
     for (size_t i = 0; i < w->ntenants; i++)
         printf("  Entra ID        %s/%s  (tenant %s)\n", sim->authority, w->tenants[i].id,
                w->tenants[i].name);
+    printf("  ARM             %s\n", sim->management_resource);
     for (size_t i = 0; i < w->nvaults; i++) {
         const struct vault *v = w->vaults[i];
         char *url = sim_vault_url(sim, v->name);
@@ -224,8 +248,13 @@ static void print_banner(const struct sim *sim, const struct boot_tls *tls, int 
                v->purge_protection ? "on" : "off");
         free(url);
     }
+    for (size_t i = 0; i < w->ninstances; i++)
+        printf("  managed instance %s  (%s, %zu databases)\n", w->instances[i]->name,
+               w->instances[i]->region, w->instances[i]->ndbs);
     printf("  managed identity http://localhost:%d  (IDENTITY_HEADER for /msi/token: %s)\n",
            imds_port, imds_identity_header());
+    printf("  control         http://127.0.0.1:%d  (token %s; azsim fault|clock|model)\n",
+           listeners_port(l, "control"), ctl_token());
     printf("  state           %s\n",
            o->boot.state_dir ? o->boot.state_dir : "in memory (--state DIR keeps it)");
     printf("Environment for the Azure SDKs:\n");
@@ -245,17 +274,20 @@ static void print_banner(const struct sim *sim, const struct boot_tls *tls, int 
 }
 
 static int write_ready_file(const char *path, const struct sim *sim, const struct boot_tls *tls,
-                            int imds_port)
+                            const struct listeners *l)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "pid", (double)getpid());
     cJSON_AddNumberToObject(j, "port", sim->port);
-    cJSON_AddNumberToObject(j, "imds_port", imds_port);
+    cJSON_AddNumberToObject(j, "imds_port", listeners_port(l, "imds"));
+    cJSON_AddNumberToObject(j, "control_port", listeners_port(l, "control"));
+    cJSON_AddStringToObject(j, "control_token", ctl_token());
     cJSON_AddStringToObject(j, "ca_file", tls->ca_path ? tls->ca_path : "");
     cJSON_AddStringToObject(j, "dns_suffix", sim->dns_suffix);
     cJSON_AddStringToObject(j, "authority", sim->authority);
     cJSON_AddStringToObject(j, "vault_resource", sim->vault_resource);
     cJSON_AddStringToObject(j, "management_resource", sim->management_resource);
+    cJSON_AddStringToObject(j, "management_url", sim->management_resource);
     cJSON_AddStringToObject(j, "identity_header", imds_identity_header());
     cJSON *vaults = cJSON_AddObjectToObject(j, "vaults");
     for (size_t i = 0; i < sim->world->nvaults; i++) {
@@ -266,7 +298,8 @@ static int write_ready_file(const char *path, const struct sim *sim, const struc
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
     char *tmp = xasprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600); /* holds the admin token */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     int rc = -1;
     if (f) {
         bool written = fputs(text, f) >= 0;
@@ -278,17 +311,17 @@ static int write_ready_file(const char *path, const struct sim *sim, const struc
     return rc;
 }
 
-static void random_header(char out[33])
+static void random_hex(char *out, size_t bytes)
 {
-    unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1)
+    unsigned char raw[32];
+    if (bytes > sizeof raw || RAND_bytes(raw, (int)bytes) != 1)
         abort();
-    for (size_t i = 0; i < sizeof raw; i++)
+    for (size_t i = 0; i < bytes; i++)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
 /* Waits for SIGINT/SIGTERM, running maintenance about once a second. */
-static void serve(struct sim *sim, const sigset_t *signals)
+static void serve(struct sim *sim, struct listeners *l, const sigset_t *signals)
 {
     struct timespec second = {1, 0};
     for (;;) {
@@ -299,53 +332,49 @@ static void serve(struct sim *sim, const sigset_t *signals)
             return;
         }
         maint_tick(sim);
+        listeners_reconcile(l);
     }
 }
 
-static int start_servers(struct sim *sim, struct options *o, const struct boot_tls *tls,
-                         struct http_server **https, struct http_server **imds)
+static struct listeners *start_listeners(struct sim *sim, const struct options *o,
+                                         const struct boot_tls *tls)
 {
-    char *cause = NULL;
-    struct http_config hc = {
-        .name = "https",
+    const char *s = sim->dns_suffix;
+    char *names[] = {xstrdup(s), xasprintf("*.vault.%s", s), xasprintf("login.%s", s),
+                     xasprintf("management.%s", s)};
+    struct listeners_config c = {
+        .sim = sim,
         .binds = o->nbinds ? o->binds : NULL,
         .nbinds = o->nbinds,
         .port = o->port,
-        .cert_chain_pem = tls->chain_pem,
-        .key_pem = tls->key_pem,
+        .imds_port = o->imds_port >= 0 ? o->imds_port : (o->port ? o->port + 1 : 0),
+        .control_port = o->control_port >= 0 ? o->control_port : (o->port ? o->port + 2 : 0),
         .max_connections = o->max_connections,
         .max_body = o->max_body,
-        .handler = sim_handle,
-        .ctx = sim,
         .log_requests = !o->quiet,
+        .chain_pem = tls->chain_pem,
+        .key_pem = tls->key_pem,
+        .dns_names = (const char *const *)names,
+        .ndns = 4,
     };
-    if (o->port)
-        sim_set_addresses(sim, o->port);
-    *https = http_server_start(&hc, &cause);
-    if (*https == NULL)
-        goto fail;
-    sim_set_addresses(sim, http_server_port(*https));
-    struct http_config ic = hc;
-    ic.name = "imds";
-    ic.port = o->imds_port >= 0 ? o->imds_port : (o->port ? o->port + 1 : 0);
-    ic.cert_chain_pem = ic.key_pem = NULL;
-    ic.max_connections = 64;
-    ic.max_body = 64 * 1024;
-    ic.handler = imds_handle;
-    *imds = http_server_start(&ic, &cause);
-    if (*imds == NULL)
-        goto fail;
-    return 0;
-fail:
-    fprintf(stderr, "azsim: %s\n", cause);
-    free(cause);
-    return -1;
+    char *cause = NULL;
+    struct listeners *l = listeners_start(&c, &cause);
+    if (l == NULL) {
+        fprintf(stderr, "azsim: %s\n", cause);
+        free(cause);
+    }
+    for (size_t i = 0; i < 4; i++)
+        free(names[i]);
+    return l;
 }
 
 int main(int argc, char **argv)
 {
+    if (ctlclient_wants(argc, argv))
+        return ctlclient_main(argc, argv);
     struct options o = {.port = 8443,
                         .imds_port = -1,
+                        .control_port = -1,
                         .time_scale = 1.0,
                         .max_connections = 512,
                         .max_body = 4u << 20};
@@ -362,16 +391,17 @@ int main(int argc, char **argv)
     struct boot_tls tls = {0};
     char *cause = NULL;
     int status = 1;
-    struct http_server *https = NULL, *imds = NULL;
+    struct listeners *l = NULL;
 
     if (boot_world(&sim, &o.boot, &tls, &cause) < 0) {
         fprintf(stderr, "azsim: %s\n", cause);
         goto out;
     }
     if (o.check) {
-        printf("scenario \"%s\" is valid: %zu regions, %zu tenants, %zu principals, %zu vaults\n",
+        printf("scenario \"%s\" is valid: %zu regions, %zu tenants, %zu principals, %zu vaults, "
+               "%zu instances\n",
                sim.world->name, sim.world->nregions, sim.world->ntenants, sim.world->nprincipals,
-               sim.world->nvaults);
+               sim.world->nvaults, sim.world->ninstances);
         status = 0;
         goto out;
     }
@@ -379,9 +409,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "azsim: %s\n", cause);
         goto out;
     }
-    char header[33];
-    random_header(header);
+    char header[33], token[65];
+    random_hex(header, 16);
+    random_hex(token, 32);
     imds_set_identity_header(o.identity_header ? o.identity_header : header);
+    ctl_set_token(o.control_token ? o.control_token : token);
+    fault_init(&sim);
 
     /* Signals are taken synchronously by the main thread; workers inherit the mask. */
     sigset_t signals;
@@ -391,19 +424,19 @@ int main(int argc, char **argv)
     sigaddset(&signals, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
 
-    if (start_servers(&sim, &o, &tls, &https, &imds) < 0)
+    if ((l = start_listeners(&sim, &o, &tls)) == NULL)
         goto out;
-    int imds_port = http_server_port(imds);
-    if (o.ready_file && write_ready_file(o.ready_file, &sim, &tls, imds_port) < 0) {
+    if (o.ready_file && write_ready_file(o.ready_file, &sim, &tls, l) < 0) {
         fprintf(stderr, "azsim: cannot write %s\n", o.ready_file);
         goto out;
     }
-    print_banner(&sim, &tls, imds_port, &o);
-    serve(&sim, &signals);
+    print_banner(&sim, &tls, l, &o);
+    serve(&sim, l, &signals);
     status = 0;
 out:
-    http_server_stop(https);
-    http_server_stop(imds);
+    listeners_stop(l);
+    fault_shutdown();
+    arm_shutdown();
     if (sim.world && sim.state_dir) {
         world_wrlock(sim.world);
         sim_persist(&sim);

@@ -1,9 +1,13 @@
 #include "maint.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm.h"
+#include "fault.h"
 #include "key.h"
+#include "mimodel.h"
 #include "policy.h"
 #include "rsakey.h"
 #include "sim.h"
@@ -86,7 +90,7 @@ static void purge_expired(struct sim *sim)
     }
 }
 
-int maint_tick(struct sim *sim)
+static int key_maintenance(struct sim *sim)
 {
     struct due *due;
     bool purge;
@@ -124,5 +128,22 @@ int maint_tick(struct sim *sim)
         free(due[i].key);
     }
     free(due);
+    return rotated;
+}
+
+/* Serialises whole passes: the main loop and the control interface may both ask for one. */
+static pthread_mutex_t pass = PTHREAD_MUTEX_INITIALIZER;
+
+int maint_tick(struct sim *sim)
+{
+    pthread_mutex_lock(&pass);
+    fault_expire();
+    int rotated = key_maintenance(sim);
+    arm_tick(sim);
+    world_wrlock(sim->world);
+    if (mimodel_tick(sim, simclock_now()))
+        sim_persist(sim);
+    world_unlock(sim->world);
+    pthread_mutex_unlock(&pass);
     return rotated;
 }

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "b64.h"
+#include "instance.h"
 #include "key.h"
 #include "policy.h"
 #include "rsakey.h"
@@ -269,7 +270,114 @@ static cJSON *vault_json(struct materials *m, const struct vault *v)
     cJSON *keys = cJSON_AddArrayToObject(j, "keys");
     for (size_t i = 0; i < v->nkeys; i++)
         cJSON_AddItemToArray(keys, key_json(m, v->keys[i]));
+    if (v->deleted) {
+        cJSON *d = cJSON_AddObjectToObject(j, "deleted");
+        cJSON_AddNumberToObject(d, "date", (double)v->deleted_date);
+        cJSON_AddNumberToObject(d, "scheduled_purge", (double)v->scheduled_purge);
+    }
+    if (v->read_only)
+        cJSON_AddBoolToObject(j, "read_only", true);
     return j;
+}
+
+static cJSON *instance_json(const struct instance *mi)
+{
+    static const char *const access[] = {"ok", "secondary", "lost"};
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "name", mi->name);
+    cJSON_AddStringToObject(j, "subscription", mi->subscription_id);
+    cJSON_AddStringToObject(j, "resource_group", mi->resource_group);
+    cJSON_AddStringToObject(j, "region", mi->region);
+    cJSON *id = cJSON_AddObjectToObject(j, "identity");
+    cJSON_AddStringToObject(id, "principal", mi->identity_oid);
+    cJSON_AddStringToObject(id, "type", mi->identity_type);
+    cJSON_AddStringToObject(j, "sku", mi->sku);
+    cJSON_AddNumberToObject(j, "vcores", mi->vcores);
+    cJSON_AddStringToObject(j, "dns_zone", mi->dns_zone);
+    cJSON_AddNumberToObject(j, "created", (double)mi->created);
+    cJSON *keys = cJSON_AddArrayToObject(j, "keys");
+    for (size_t i = 0; i < mi->nkeys; i++) {
+        const struct server_key *k = &mi->keys[i];
+        cJSON *kj = cJSON_CreateObject();
+        cJSON_AddStringToObject(kj, "vault", k->vault);
+        cJSON_AddStringToObject(kj, "key", k->key);
+        if (k->version)
+            cJSON_AddStringToObject(kj, "version", k->version);
+        cJSON_AddStringToObject(kj, "thumbprint", k->thumbprint);
+        cJSON_AddNumberToObject(kj, "created", (double)k->created);
+        cJSON_AddItemToArray(keys, kj);
+    }
+    const struct server_key *p = mi->protector ? instance_find_key(mi, mi->protector) : NULL;
+    if (p) {
+        cJSON *pj = cJSON_AddObjectToObject(j, "protector");
+        cJSON_AddStringToObject(pj, "vault", p->vault);
+        cJSON_AddStringToObject(pj, "key", p->key);
+        if (p->version)
+            cJSON_AddStringToObject(pj, "version", p->version);
+        cJSON_AddBoolToObject(pj, "auto_rotation", mi->auto_rotation);
+    }
+    cJSON *dbs = cJSON_AddArrayToObject(j, "databases");
+    for (size_t i = 0; i < mi->ndbs; i++) {
+        cJSON *dj = cJSON_CreateObject();
+        cJSON_AddStringToObject(dj, "name", mi->dbs[i].name);
+        cJSON_AddStringToObject(dj, "status", db_status_name(mi->dbs[i].status));
+        cJSON_AddNumberToObject(dj, "created", (double)mi->dbs[i].created);
+        cJSON_AddItemToArray(dbs, dj);
+    }
+    cJSON *m = cJSON_AddObjectToObject(j, "model");
+    cJSON_AddStringToObject(m, "access", access[mi->access]);
+    cJSON_AddNumberToObject(m, "lost_since", (double)mi->lost_since);
+    cJSON_AddNumberToObject(m, "restored_at", (double)mi->restored_at);
+    cJSON_AddBoolToObject(m, "revalidate_needed", mi->revalidate_needed);
+    cJSON_AddStringToObject(m, "last_error", mi->last_error);
+    if (mi->serving)
+        cJSON_AddStringToObject(m, "serving", mi->serving);
+    cJSON_AddNumberToObject(m, "next_check", (double)mi->next_check);
+    return j;
+}
+
+static void sql_json(const struct world *w, cJSON *top)
+{
+    cJSON *pes = cJSON_AddArrayToObject(top, "private_endpoints");
+    for (size_t i = 0; i < w->npes; i++) {
+        const struct private_endpoint *pe = w->pes[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", pe->name);
+        cJSON_AddStringToObject(j, "subscription", pe->subscription_id);
+        cJSON_AddStringToObject(j, "resource_group", pe->resource_group);
+        cJSON_AddStringToObject(j, "region", pe->region);
+        cJSON_AddStringToObject(j, "vault", pe->vault);
+        cJSON_AddStringToObject(j, "status", pe->status);
+        cJSON_AddStringToObject(j, "ip", pe->ip);
+        cJSON_AddItemToArray(pes, j);
+    }
+    cJSON *mis = cJSON_AddArrayToObject(top, "instances");
+    for (size_t i = 0; i < w->ninstances; i++)
+        cJSON_AddItemToArray(mis, instance_json(w->instances[i]));
+    cJSON *fogs = cJSON_AddArrayToObject(top, "failover_groups");
+    for (size_t i = 0; i < w->nfogs; i++) {
+        const struct failover_group *fg = w->fogs[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "name", fg->name);
+        cJSON_AddStringToObject(j, "resource_group", fg->resource_group);
+        cJSON_AddStringToObject(j, "primary", fg->primary);
+        cJSON_AddStringToObject(j, "secondary", fg->secondary);
+        cJSON_AddStringToObject(j, "read_write_policy", fg->automatic ? "Automatic" : "Manual");
+        cJSON_AddNumberToObject(j, "grace_minutes", fg->grace_minutes);
+        cJSON_AddStringToObject(j, "read_only_policy",
+                                fg->readonly_enabled ? "Enabled" : "Disabled");
+        cJSON_AddStringToObject(j, "secondary_type", fg->secondary_type);
+        cJSON_AddItemToArray(fogs, j);
+    }
+    cJSON *roles = cJSON_AddArrayToObject(top, "arm_role_assignments");
+    for (size_t i = 0; i < w->narm_roles; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "id", w->arm_roles[i].id);
+        cJSON_AddStringToObject(j, "principal", w->arm_roles[i].principal_id);
+        cJSON_AddStringToObject(j, "role", w->arm_roles[i].role);
+        cJSON_AddStringToObject(j, "scope", w->arm_roles[i].scope);
+        cJSON_AddItemToArray(roles, j);
+    }
 }
 
 static cJSON *principal_json(const struct principal *p)
@@ -329,12 +437,24 @@ cJSON *persist_world_json(const struct world *w)
     cJSON_AddNumberToObject(s, "soft_delete_transition_ms", (double)w->settings.transition_ms);
     cJSON_AddNumberToObject(s, "token_lifetime_seconds", w->settings.token_lifetime);
     cJSON_AddNumberToObject(s, "backup_max_versions", w->settings.backup_max_versions);
+    const struct world_settings *ws = &w->settings;
+    cJSON_AddNumberToObject(s, "mi_check_interval_seconds", (double)ws->mi_check_interval);
+    cJSON_AddNumberToObject(s, "inaccessible_after_seconds", (double)ws->inaccessible_after);
+    cJSON_AddNumberToObject(s, "heal_window_seconds", (double)ws->heal_window);
+    cJSON_AddNumberToObject(s, "heal_delay_seconds", (double)ws->heal_delay);
+    cJSON_AddNumberToObject(s, "rotation_pickup_seconds", (double)ws->rotation_pickup);
+    cJSON_AddNumberToObject(s, "arm_operation_ms", (double)ws->arm_operation_ms);
+    cJSON_AddNumberToObject(s, "arm_read_bucket", ws->arm_read_bucket);
+    cJSON_AddNumberToObject(s, "arm_read_refill", ws->arm_read_refill);
+    cJSON_AddNumberToObject(s, "arm_write_bucket", ws->arm_write_bucket);
+    cJSON_AddNumberToObject(s, "arm_write_refill", ws->arm_write_refill);
     identity_json(w, top);
     struct materials m = {.array = cJSON_AddArrayToObject(top, "materials")};
     cJSON *vaults = cJSON_AddArrayToObject(top, "vaults");
     for (size_t i = 0; i < w->nvaults; i++)
         cJSON_AddItemToArray(vaults, vault_json(&m, w->vaults[i]));
     free(m.keys);
+    sql_json(w, top);
     return top;
 }
 

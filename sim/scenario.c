@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,47 +81,83 @@ static bool guid_field(struct loader *ld, const cJSON *obj, const char *field, c
 
 static bool load_settings(struct loader *ld, const cJSON *obj)
 {
-    static const char *const fields[] = {"soft_delete_transition_ms", "token_lifetime_seconds",
-                                         "backup_max_versions", NULL};
+    static const char *const fields[] = {"soft_delete_transition_ms",
+                                         "token_lifetime_seconds",
+                                         "backup_max_versions",
+                                         "mi_check_interval_seconds",
+                                         "inaccessible_after_seconds",
+                                         "heal_window_seconds",
+                                         "heal_delay_seconds",
+                                         "rotation_pickup_seconds",
+                                         "arm_operation_ms",
+                                         "arm_read_bucket",
+                                         "arm_read_refill",
+                                         "arm_write_bucket",
+                                         "arm_write_refill",
+                                         NULL};
+    static const struct {
+        const char *name;
+        int64_t min, max;
+        size_t offset;
+        bool is_int; /* else double */
+    } table[] = {
+#define S(name, min, max, field, is_int) \
+    {name, min, max, offsetof(struct world_settings, field), is_int}
+        S("soft_delete_transition_ms", 0, 600000, transition_ms, true),
+        S("backup_max_versions", 1, 100000, backup_max_versions, false),
+        S("token_lifetime_seconds", 60, 86400, token_lifetime, false),
+        S("mi_check_interval_seconds", 1, 86400, mi_check_interval, true),
+        S("inaccessible_after_seconds", 0, 86400, inaccessible_after, true),
+        S("heal_window_seconds", 0, 7 * 86400, heal_window, true),
+        S("heal_delay_seconds", 0, 86400, heal_delay, true),
+        S("rotation_pickup_seconds", 0, 7 * 86400, rotation_pickup, true),
+        S("arm_operation_ms", 0, 600000, arm_operation_ms, true),
+#undef S
+    };
     if (obj == NULL)
         return true;
     struct world_settings *s = &ld->world->settings;
-    int64_t transition = s->transition_ms, lifetime = s->token_lifetime,
-            versions = s->backup_max_versions;
     jcheck_push(&ld->jc, "settings");
-    bool ok = jcheck_object(&ld->jc, obj, fields) &&
-              jcheck_int(&ld->jc, obj, "soft_delete_transition_ms", 0, 600000, &transition) &&
-              jcheck_int(&ld->jc, obj, "token_lifetime_seconds", 60, 86400, &lifetime) &&
-              jcheck_int(&ld->jc, obj, "backup_max_versions", 1, 100000, &versions);
+    bool ok = jcheck_object(&ld->jc, obj, fields);
+    for (size_t i = 0; ok && i < sizeof table / sizeof table[0]; i++) {
+        char *field = (char *)s + table[i].offset;
+        int64_t v = table[i].is_int ? *(int64_t *)(void *)field : *(int *)(void *)field;
+        ok = jcheck_int(&ld->jc, obj, table[i].name, table[i].min, table[i].max, &v);
+        if (table[i].is_int)
+            *(int64_t *)(void *)field = v;
+        else
+            *(int *)(void *)field = (int)v;
+    }
+    static const char *const rates[] = {"arm_read_bucket", "arm_read_refill", "arm_write_bucket",
+                                        "arm_write_refill"};
+    double *targets[] = {&s->arm_read_bucket, &s->arm_read_refill, &s->arm_write_bucket,
+                         &s->arm_write_refill};
+    for (size_t i = 0; ok && i < 4; i++) {
+        int64_t v = (int64_t)*targets[i];
+        ok = jcheck_int(&ld->jc, obj, rates[i], 1, 1000000, &v);
+        *targets[i] = (double)v;
+    }
     jcheck_pop(&ld->jc);
-    s->transition_ms = transition;
-    s->token_lifetime = (int)lifetime;
-    s->backup_max_versions = (int)versions;
     return ok;
 }
 
-typedef bool (*item_loader)(struct loader *ld, const cJSON *item);
-
-/* Runs fn on each element of the array member `field`, keeping the path right. */
-static bool each(struct loader *ld, const cJSON *top, const char *field, bool required,
-                 item_loader fn)
+bool scenario_each(struct loader *ld, const cJSON *obj, const char *field, bool required,
+                   scenario_item_fn fn, void *arg)
 {
     const cJSON *array;
-    if (!jcheck_array(&ld->jc, top, field, required, &array))
+    if (!jcheck_array(&ld->jc, obj, field, required, &array))
         return false;
     if (array == NULL)
         return true;
-    if (required && cJSON_GetArraySize(array) == 0) {
-        jcheck_push(&ld->jc, field);
-        return jcheck_fail(&ld->jc, "needs at least one entry");
-    }
     jcheck_push(&ld->jc, field);
+    if (required && cJSON_GetArraySize(array) == 0)
+        return jcheck_fail(&ld->jc, "needs at least one entry");
     size_t i = 0;
     const cJSON *item;
     cJSON_ArrayForEach(item, array)
     {
         jcheck_push_index(&ld->jc, i++);
-        bool ok = fn(ld, item);
+        bool ok = fn(ld, item, arg);
         jcheck_pop(&ld->jc);
         if (!ok)
             return false;
@@ -129,7 +166,7 @@ static bool each(struct loader *ld, const cJSON *top, const char *field, bool re
     return true;
 }
 
-static bool load_region(struct loader *ld, const cJSON *item)
+static bool load_region(struct loader *ld, const cJSON *item, void *arg)
 {
     static const char *const fields[] = {"name", "geography", NULL};
     const char *name, *geography;
@@ -143,7 +180,7 @@ static bool load_region(struct loader *ld, const cJSON *item)
     return true;
 }
 
-static bool load_tenant(struct loader *ld, const cJSON *item)
+static bool load_tenant(struct loader *ld, const cJSON *item, void *arg)
 {
     static const char *const fields[] = {"id", "name", NULL};
     const char *id, *name = NULL;
@@ -177,7 +214,7 @@ static const struct tenant *tenant_ref(struct loader *ld, const cJSON *item)
     return t;
 }
 
-static bool load_subscription(struct loader *ld, const cJSON *item)
+static bool load_subscription(struct loader *ld, const cJSON *item, void *arg)
 {
     static const char *const fields[] = {"id", "name", "tenant", NULL};
     const char *id, *name = NULL;
@@ -222,7 +259,7 @@ static bool principal_certificate(struct loader *ld, const cJSON *item, char **p
     return true;
 }
 
-static bool load_principal(struct loader *ld, const cJSON *item)
+static bool load_principal(struct loader *ld, const cJSON *item, void *arg)
 {
     static const char *const fields[] = {
         "name",        "kind",         "tenant",      "client_id",
@@ -275,20 +312,31 @@ static bool load_principal(struct loader *ld, const cJSON *item)
 
 static bool load_top(struct loader *ld, const cJSON *top)
 {
-    static const char *const fields[] = {
-        "name",          "description", "settings",  "regions", "tenants",
-        "subscriptions", "principals",  "materials", "vaults",  NULL};
+    static const char *const fields[] = {"name",
+                                         "description",
+                                         "settings",
+                                         "regions",
+                                         "tenants",
+                                         "subscriptions",
+                                         "principals",
+                                         "materials",
+                                         "vaults",
+                                         "private_endpoints",
+                                         "instances",
+                                         "failover_groups",
+                                         "arm_role_assignments",
+                                         NULL};
     const char *name = NULL;
     if (!jcheck_object(&ld->jc, top, fields) || !jcheck_string(&ld->jc, top, "name", true, &name))
         return false;
     ld->world->name = xstrdup(name);
     return load_settings(ld, cJSON_GetObjectItemCaseSensitive(top, "settings")) &&
-           each(ld, top, "regions", true, load_region) &&
-           each(ld, top, "tenants", true, load_tenant) &&
-           each(ld, top, "subscriptions", true, load_subscription) &&
-           each(ld, top, "principals", false, load_principal) &&
-           scenario_vault_materials(ld, cJSON_GetObjectItemCaseSensitive(top, "materials")) &&
-           scenario_vault_all(ld, cJSON_GetObjectItemCaseSensitive(top, "vaults"));
+           scenario_each(ld, top, "regions", true, load_region, NULL) &&
+           scenario_each(ld, top, "tenants", true, load_tenant, NULL) &&
+           scenario_each(ld, top, "subscriptions", true, load_subscription, NULL) &&
+           scenario_each(ld, top, "principals", false, load_principal, NULL) &&
+           scenario_vault_materials(ld, top) && scenario_vault_all(ld, top) &&
+           scenario_sql_all(ld, top);
 }
 
 /* "line 12, column 4" of the position where cJSON gave up. */

@@ -29,7 +29,18 @@ char *scenario_path(const struct loader *ld, const char *name);
 /* True when text is a GUID (8-4-4-4-12 hex digits). */
 bool scenario_guid(const char *text);
 
-bool scenario_vault_materials(struct loader *ld, const cJSON *array);
-bool scenario_vault_all(struct loader *ld, const cJSON *array);
+typedef bool (*scenario_item_fn)(struct loader *ld, const cJSON *item, void *arg);
+
+/*
+ * Runs fn on each element of the array member `field` of obj, keeping the error
+ * path right ("vaults[2].keys[0]..."). A missing member is fine unless required.
+ */
+bool scenario_each(struct loader *ld, const cJSON *obj, const char *field, bool required,
+                   scenario_item_fn fn, void *arg);
+
+bool scenario_vault_materials(struct loader *ld, const cJSON *top);
+bool scenario_vault_all(struct loader *ld, const cJSON *top);
+/* Instances, failover groups, private endpoints, ARM role assignments. */
+bool scenario_sql_all(struct loader *ld, const cJSON *top);
 
 #endif

@@ -16,29 +16,6 @@
 #include "world.h"
 #include "xmem.h"
 
-typedef bool (*item_fn)(struct loader *ld, const cJSON *item, void *arg);
-
-static bool each(struct loader *ld, const cJSON *array, const char *field, item_fn fn, void *arg)
-{
-    if (array == NULL)
-        return true;
-    jcheck_push(&ld->jc, field);
-    if (!cJSON_IsArray(array))
-        return jcheck_fail(&ld->jc, "expected an array");
-    size_t i = 0;
-    const cJSON *item;
-    cJSON_ArrayForEach(item, array)
-    {
-        jcheck_push_index(&ld->jc, i++);
-        bool ok = fn(ld, item, arg);
-        jcheck_pop(&ld->jc);
-        if (!ok)
-            return false;
-    }
-    jcheck_pop(&ld->jc);
-    return true;
-}
-
 static struct rsakey *find_material(const struct loader *ld, const char *id)
 {
     for (size_t i = 0; i < ld->nmaterials; i++) {
@@ -100,9 +77,9 @@ static bool load_material(struct loader *ld, const cJSON *item, void *arg)
     return true;
 }
 
-bool scenario_vault_materials(struct loader *ld, const cJSON *array)
+bool scenario_vault_materials(struct loader *ld, const cJSON *top)
 {
-    return each(ld, array, "materials", load_material, NULL);
+    return scenario_each(ld, top, "materials", false, load_material, NULL);
 }
 
 static bool load_tags(struct loader *ld, const cJSON *obj, struct tags *tags)
@@ -250,8 +227,8 @@ static bool load_key(struct loader *ld, const cJSON *item, void *arg)
     struct key *key = key_create(name);
     vault_add_key(vault, key);
     bool ok = jcheck_bool(&ld->jc, item, "managed", &key->managed) &&
-              each(ld, versions, "versions", load_version, key) && load_key_policy(ld, item, key) &&
-              load_key_deleted(ld, item, vault, key);
+              scenario_each(ld, item, "versions", true, load_version, key) &&
+              load_key_policy(ld, item, key) && load_key_deleted(ld, item, vault, key);
     for (size_t i = 0; ok && i < key->nversions; i++) {
         if (key->versions[i]->hsm && strcasecmp(vault->sku, "premium") != 0)
             ok = jcheck_fail(&ld->jc, "RSA-HSM keys need a vault of the premium SKU");
@@ -426,6 +403,28 @@ static bool vault_properties(struct loader *ld, const cJSON *item, struct vault 
     return true;
 }
 
+/* "deleted": {"date", "scheduled_purge"} for a soft-deleted vault; "read_only" during a failover.
+ */
+static bool vault_deleted(struct loader *ld, const cJSON *item, struct vault *v)
+{
+    static const char *const fields[] = {"date", "scheduled_purge", NULL};
+    const cJSON *deleted = cJSON_GetObjectItemCaseSensitive(item, "deleted");
+    if (!jcheck_bool(&ld->jc, item, "read_only", &v->read_only))
+        return false;
+    if (deleted == NULL)
+        return true;
+    jcheck_push(&ld->jc, "deleted");
+    v->deleted = true;
+    v->deleted_date = ld->jc.now;
+    bool ok = jcheck_object(&ld->jc, deleted, fields) &&
+              jcheck_time(&ld->jc, deleted, "date", &v->deleted_date) &&
+              jcheck_time(&ld->jc, deleted, "scheduled_purge", &v->scheduled_purge);
+    if (v->scheduled_purge == 0)
+        v->scheduled_purge = v->deleted_date + (int64_t)v->retention_days * 86400;
+    jcheck_pop(&ld->jc);
+    return ok;
+}
+
 static bool load_vault(struct loader *ld, const cJSON *item, void *arg)
 {
     static const char *const fields[] = {"name",
@@ -443,6 +442,8 @@ static bool load_vault(struct loader *ld, const cJSON *item, void *arg)
                                          "access_policies",
                                          "role_assignments",
                                          "keys",
+                                         "deleted",
+                                         "read_only",
                                          NULL};
     const char *name;
     if (!jcheck_object(&ld->jc, item, fields) || !jcheck_string(&ld->jc, item, "name", true, &name))
@@ -454,15 +455,13 @@ static bool load_vault(struct loader *ld, const cJSON *item, void *arg)
         return jcheck_fail(&ld->jc, "vault %s is listed twice", name);
     struct vault *v = vault_create(name);
     world_add_vault(ld->world, v);
-    return vault_refs(ld, item, v) && vault_properties(ld, item, v) &&
-           each(ld, cJSON_GetObjectItemCaseSensitive(item, "access_policies"), "access_policies",
-                load_policy, v) &&
-           each(ld, cJSON_GetObjectItemCaseSensitive(item, "role_assignments"), "role_assignments",
-                load_role, v) &&
-           each(ld, cJSON_GetObjectItemCaseSensitive(item, "keys"), "keys", load_key, v);
+    return vault_refs(ld, item, v) && vault_properties(ld, item, v) && vault_deleted(ld, item, v) &&
+           scenario_each(ld, item, "access_policies", false, load_policy, v) &&
+           scenario_each(ld, item, "role_assignments", false, load_role, v) &&
+           scenario_each(ld, item, "keys", false, load_key, v);
 }
 
-bool scenario_vault_all(struct loader *ld, const cJSON *array)
+bool scenario_vault_all(struct loader *ld, const cJSON *top)
 {
-    return each(ld, array, "vaults", load_vault, NULL);
+    return scenario_each(ld, top, "vaults", false, load_vault, NULL);
 }

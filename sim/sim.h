@@ -5,7 +5,10 @@
  *
  *   {vault}.vault.{suffix}   Key Vault data plane        (kv.h)
  *   login.{suffix}           Microsoft Entra ID          (entra.h)
+ *   management.{suffix}      Azure Resource Manager      (arm.h)
  *   anything else            404
+ *
+ * Injected faults (fault.h) are applied here, before and after the service.
  *
  * The managed-identity endpoint is served on its own plain-HTTP port
  * (imds.h), as IMDS is plain HTTP in Azure.
@@ -53,8 +56,17 @@ char *sim_vault_url(const struct sim *sim, const char *vault_name);
 /* The scheme+host[:port] part for a host name under the suffix (heap). */
 char *sim_origin(const struct sim *sim, const char *host);
 
+struct fault_action;
+
 /* The HTTPS handler (http_handler). */
 void sim_handle(void *ctx, const struct http_req *req, struct http_resp *resp);
+
+/*
+ * Applies the network part of a fault action to a request on listener for
+ * service/name (drop, hold, delay, injected status). false: do not handle it.
+ */
+bool sim_fault_gate(const char *listener, const char *service, const char *name,
+                    const struct fault_action *a, struct http_resp *resp);
 
 /*
  * Writes the world to the state folder when there is one. Call with the world

@@ -1,11 +1,13 @@
 #include "simclock.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
 static double clock_scale = 1.0;
-static int64_t wall_start_ms; /* wall clock at init */
-static int64_t mono_start_ms; /* monotonic clock at init */
+static int64_t wall_start_ms;       /* wall clock at init */
+static int64_t mono_start_ms;       /* monotonic clock at init */
+static _Atomic int64_t advanced_ms; /* added by simclock_advance */
 
 static int64_t read_ms(clockid_t id)
 {
@@ -31,7 +33,12 @@ int64_t simclock_now_ms(void)
     if (wall_start_ms == 0)
         simclock_init(1.0);
     int64_t elapsed = read_ms(CLOCK_MONOTONIC) - mono_start_ms;
-    return wall_start_ms + (int64_t)((double)elapsed * clock_scale);
+    return wall_start_ms + (int64_t)((double)elapsed * clock_scale) + atomic_load(&advanced_ms);
+}
+
+void simclock_advance(int64_t seconds)
+{
+    atomic_fetch_add(&advanced_ms, seconds * 1000);
 }
 
 int64_t simclock_now(void)

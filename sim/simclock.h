@@ -29,6 +29,9 @@ int64_t simclock_mono_ms(void);
 /* Real wall-clock Unix seconds (token iat/exp). */
 int64_t simclock_wall(void);
 
+/* Moves simulated time forward by seconds (the control interface's "advance the clock"). */
+void simclock_advance(int64_t seconds);
+
 /* Formats simulated Unix seconds as RFC 3339 UTC ("2026-11-29T15:20:01Z") into buf (>= 21 bytes).
  */
 void simclock_format(int64_t t, char *buf, unsigned long size);

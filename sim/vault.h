@@ -91,6 +91,12 @@ struct vault {
 
     struct key **keys;
     size_t nkeys;
+
+    /* A soft-deleted vault: its name no longer resolves; ARM lists it under deletedVaults. */
+    bool deleted;
+    int64_t deleted_date;    /* simulated Unix seconds */
+    int64_t scheduled_purge; /* simulated Unix seconds */
+    bool read_only;          /* a regional failover in progress: writes refused */
 };
 
 struct vault *vault_create(const char *name);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "instance.h"
 #include "vault.h"
 #include "xmem.h"
 
@@ -14,6 +15,16 @@ struct world *world_create(void)
     world->settings.transition_ms = 1500;
     world->settings.token_lifetime = 3599;
     world->settings.backup_max_versions = 500;
+    world->settings.mi_check_interval = 600;
+    world->settings.inaccessible_after = 600;
+    world->settings.heal_window = 1800;
+    world->settings.heal_delay = 600;
+    world->settings.rotation_pickup = 3600;
+    world->settings.arm_operation_ms = 1000;
+    world->settings.arm_read_bucket = 250;
+    world->settings.arm_read_refill = 25;
+    world->settings.arm_write_bucket = 200;
+    world->settings.arm_write_refill = 10;
     return world;
 }
 
@@ -38,6 +49,22 @@ void world_destroy(struct world *world)
     for (size_t i = 0; i < world->nvaults; i++)
         vault_destroy(world->vaults[i]);
     free(world->vaults);
+    for (size_t i = 0; i < world->ninstances; i++)
+        instance_destroy(world->instances[i]);
+    free(world->instances);
+    for (size_t i = 0; i < world->nfogs; i++)
+        failover_group_destroy(world->fogs[i]);
+    free(world->fogs);
+    for (size_t i = 0; i < world->npes; i++)
+        private_endpoint_destroy(world->pes[i]);
+    free(world->pes);
+    for (size_t i = 0; i < world->narm_roles; i++) {
+        free(world->arm_roles[i].id);
+        free(world->arm_roles[i].principal_id);
+        free(world->arm_roles[i].role);
+        free(world->arm_roles[i].scope);
+    }
+    free(world->arm_roles);
     for (size_t i = 0; i < world->nprincipals; i++)
         principal_cleanup(&world->principals[i]);
     free(world->principals);
@@ -185,4 +212,70 @@ void world_add_principal(struct world *world, struct principal principal)
 void world_add_vault(struct world *world, struct vault *vault)
 {
     APPEND(world->vaults, world->nvaults, vault);
+}
+
+void world_add_instance(struct world *world, struct instance *mi)
+{
+    APPEND(world->instances, world->ninstances, mi);
+}
+
+void world_add_fog(struct world *world, struct failover_group *fg)
+{
+    APPEND(world->fogs, world->nfogs, fg);
+}
+
+void world_add_pe(struct world *world, struct private_endpoint *pe)
+{
+    APPEND(world->pes, world->npes, pe);
+}
+
+void world_add_arm_role(struct world *world, struct arm_role role)
+{
+    APPEND(world->arm_roles, world->narm_roles, role);
+}
+
+struct instance *world_instance(const struct world *world, const char *name)
+{
+    for (size_t i = 0; i < world->ninstances; i++) {
+        if (same(world->instances[i]->name, name))
+            return world->instances[i];
+    }
+    return NULL;
+}
+
+struct failover_group *world_fog_of(const struct world *world, const char *instance)
+{
+    for (size_t i = 0; i < world->nfogs; i++) {
+        if (same(world->fogs[i]->primary, instance) || same(world->fogs[i]->secondary, instance))
+            return world->fogs[i];
+    }
+    return NULL;
+}
+
+struct failover_group *world_fog(const struct world *world, const char *name)
+{
+    for (size_t i = 0; i < world->nfogs; i++) {
+        if (same(world->fogs[i]->name, name))
+            return world->fogs[i];
+    }
+    return NULL;
+}
+
+struct private_endpoint *world_pe(const struct world *world, const char *name)
+{
+    for (size_t i = 0; i < world->npes; i++) {
+        if (same(world->pes[i]->name, name))
+            return world->pes[i];
+    }
+    return NULL;
+}
+
+struct private_endpoint *world_pe_for(const struct world *world, const char *vault,
+                                      const char *region)
+{
+    for (size_t i = 0; i < world->npes; i++) {
+        if (same(world->pes[i]->vault, vault) && same(world->pes[i]->region, region))
+            return world->pes[i];
+    }
+    return NULL;
 }

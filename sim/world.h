@@ -20,6 +20,9 @@
 #include <stdint.h>
 
 struct vault;
+struct instance;
+struct failover_group;
+struct private_endpoint;
 
 struct region {
     char *name;      /* short ARM name, e.g. "eastus2" */
@@ -55,6 +58,26 @@ struct world_settings {
     int64_t transition_ms;   /* soft-delete / recover transition window, real ms */
     int token_lifetime;      /* access token lifetime, seconds */
     int backup_max_versions; /* a key with more versions cannot be backed up */
+
+    /* Managed-instance model, simulated seconds (DOMAIN.md; reference section E). */
+    int64_t mi_check_interval;  /* an instance checks its protector this often (600) */
+    int64_t inaccessible_after; /* from the first failed check to Inaccessible (600) */
+    int64_t heal_window;        /* access back within this heals on its own (1800) */
+    int64_t heal_delay;         /* ... this long after access is back (600) */
+    int64_t rotation_pickup;    /* auto-rotation adopts a new version after this (3600) */
+
+    /* ARM. */
+    int64_t arm_operation_ms; /* how long a long-running operation runs, real ms (1000) */
+    double arm_read_bucket, arm_read_refill;   /* token bucket per principal+subscription */
+    double arm_write_bucket, arm_write_refill; /* (250, 25/s) and (200, 10/s) */
+};
+
+/* An ARM role assignment (control plane): Owner, Contributor, Reader ... at a scope. */
+struct arm_role {
+    char *id;
+    char *principal_id;
+    char *role;
+    char *scope; /* "/subscriptions/{sub}" or ".../resourceGroups/{rg}" or a resource id */
 };
 
 struct world {
@@ -72,6 +95,14 @@ struct world {
     size_t nprincipals;
     struct vault **vaults;
     size_t nvaults;
+    struct instance **instances;
+    size_t ninstances;
+    struct failover_group **fogs;
+    size_t nfogs;
+    struct private_endpoint **pes;
+    size_t npes;
+    struct arm_role *arm_roles;
+    size_t narm_roles;
 };
 
 struct world *world_create(void);
@@ -101,5 +132,18 @@ void world_add_tenant(struct world *world, struct tenant tenant);
 void world_add_subscription(struct world *world, struct subscription sub);
 void world_add_principal(struct world *world, struct principal principal);
 void world_add_vault(struct world *world, struct vault *vault);
+void world_add_instance(struct world *world, struct instance *mi);
+void world_add_fog(struct world *world, struct failover_group *fg);
+void world_add_pe(struct world *world, struct private_endpoint *pe);
+void world_add_arm_role(struct world *world, struct arm_role role);
+
+struct instance *world_instance(const struct world *world, const char *name);
+/* The failover group an instance belongs to, or NULL. */
+struct failover_group *world_fog_of(const struct world *world, const char *instance);
+struct failover_group *world_fog(const struct world *world, const char *name);
+struct private_endpoint *world_pe(const struct world *world, const char *name);
+/* The private endpoint in region that connects to vault, or NULL. */
+struct private_endpoint *world_pe_for(const struct world *world, const char *vault,
+                                      const char *region);
 
 #endif
