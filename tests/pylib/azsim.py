@@ -81,9 +81,12 @@ def base_scenario():
                        "object_id": MI_OBJECT, "imds_default": True, "tenant": TENANT,
                        "resource_id": "/subscriptions/%s/resourceGroups/rg/providers/"
                                       "Microsoft.ManagedIdentity/userAssignedIdentities/mi" % SUB})
+    for name, (cid, oid) in SQL_IDENTITIES.items():
+        principals.append({"name": name, "kind": "managed_identity", "client_id": cid,
+                           "object_id": oid, "tenant": TENANT})
     return {
         "name": "test",
-        "settings": {"soft_delete_transition_ms": 800},
+        "settings": {"soft_delete_transition_ms": 800, "arm_operation_ms": 200},
         "regions": [
             {"name": "eastus2", "geography": "United States"},
             {"name": "centralus", "geography": "United States"},
@@ -93,7 +96,7 @@ def base_scenario():
         "subscriptions": [{"id": SUB, "name": "prod", "tenant": TENANT},
                           {"id": OTHER_SUB, "name": "other", "tenant": TENANT}],
         "principals": principals,
-        "materials": [{"id": "m1", "size": 2048}],
+        "materials": [{"id": "m1", "size": 2048}, {"id": "tde-1", "size": 2048}],
         "vaults": [
             _vault("kv-a", "eastus2", keys=[{"name": "tde", "versions": [
                 {"material": "m1", "version": "0123456789abcdef0123456789abcdef",
@@ -112,6 +115,73 @@ def base_scenario():
             _vault("kv-std", "eastus2", sku="standard"),
             _vault("kv-foreign", "eastus2", tenant=OTHER_TENANT, access_policies=[
                 {"principal": "foreign", "tenant": OTHER_TENANT, "keys": ALL_KEYS}]),
+        ] + sql_vaults(),
+        **sql_estate(),
+    }
+
+
+# -- the SQL estate of the base scenario ---------------------------------------------------
+#
+# One instance failover group as in the reference architecture: mi-a (eastus2, primary) and
+# mi-b (centralus, secondary); each uses its own-region vault (kv-sql-a, kv-sql-b) as primary
+# vault and the other as secondary; both vaults hold key "tde" with the same material and
+# version id (a backup/restore copy); private endpoints for both vaults in both regions.
+
+SQL_IDENTITIES = {
+    "mi-a-id": ("88888888-8888-4888-8888-888888888881", "b8888888-8888-4888-8888-888888888881"),
+    "mi-b-id": ("88888888-8888-4888-8888-888888888882", "b8888888-8888-4888-8888-888888888882"),
+}
+TDE_VERSION = "fedcba9876543210fedcba9876543210"
+SQL_RG_A, SQL_RG_B = "rg-sql-a", "rg-sql-b"
+
+
+def sql_vaults():
+    grants = [{"principal": "operator", "keys": ALL_KEYS},
+              {"principal": "reader", "keys": ["get", "list", "getrotationpolicy"]},
+              {"principal": "mi-a-id", "keys": ["get", "wrapKey", "unwrapKey"]},
+              {"principal": "mi-b-id", "keys": ["get", "wrapKey", "unwrapKey"]}]
+    key = [{"name": "tde", "versions": [{"material": "tde-1", "version": TDE_VERSION,
+                                          "kty": "RSA-HSM", "created": "now-60d",
+                                          "exp": "now+300d", "key_ops": ["wrapKey", "unwrapKey"]}]}]
+    acls = {"default_action": "Deny", "bypass": "AzureServices",
+            "ip_rules": ["127.0.0.1", "::1"]}
+    return [
+        _vault("kv-sql-a", "eastus2", resource_group=SQL_RG_A, access_policies=grants,
+               network_acls=acls, keys=copy.deepcopy(key)),
+        _vault("kv-sql-b", "centralus", resource_group=SQL_RG_B, access_policies=grants,
+               network_acls=acls, keys=copy.deepcopy(key)),
+    ]
+
+
+def sql_estate():
+    regs = [{"vault": "kv-sql-a", "key": "tde", "version": TDE_VERSION},
+            {"vault": "kv-sql-b", "key": "tde", "version": TDE_VERSION}]
+    dbs = [{"name": "sales"}, {"name": "orders"}]
+    pes = []
+    for vault, rg_vault in (("kv-sql-a", SQL_RG_A), ("kv-sql-b", SQL_RG_B)):
+        for region, rg in (("eastus2", SQL_RG_A), ("centralus", SQL_RG_B)):
+            pes.append({"name": "pe-%s-%s" % (vault, region), "subscription": SUB,
+                        "resource_group": rg, "region": region, "vault": vault,
+                        "status": "Approved", "ip": "10.%d.0.%d" % (1 if region == "eastus2" else 2,
+                                                                    4 if vault == "kv-sql-a" else 5)})
+    return {
+        "private_endpoints": pes,
+        "instances": [
+            {"name": "mi-a", "subscription": SUB, "resource_group": SQL_RG_A, "region": "eastus2",
+             "identity": {"principal": "mi-a-id", "type": "SystemAssigned"},
+             "keys": copy.deepcopy(regs), "databases": copy.deepcopy(dbs),
+             "protector": {"vault": "kv-sql-a", "key": "tde", "version": TDE_VERSION}},
+            {"name": "mi-b", "subscription": SUB, "resource_group": SQL_RG_B, "region": "centralus",
+             "identity": {"principal": "mi-b-id", "type": "SystemAssigned"},
+             "keys": copy.deepcopy(regs), "databases": copy.deepcopy(dbs),
+             "protector": {"vault": "kv-sql-b", "key": "tde", "version": TDE_VERSION}},
+        ],
+        "failover_groups": [{"name": "fog-ab", "resource_group": SQL_RG_A, "primary": "mi-a",
+                             "secondary": "mi-b", "read_write_policy": "Automatic",
+                             "grace_minutes": 60}],
+        "arm_role_assignments": [
+            {"principal": "operator", "role": "Contributor", "scope": "/subscriptions/" + SUB},
+            {"principal": "reader", "role": "Reader", "scope": "/subscriptions/" + SUB},
         ],
     }
 
@@ -242,6 +312,67 @@ class Azsim:
                                 "scope": (resource or self.vault_resource) + "/.default"})
         r.raise_for_status()
         return r.json()["access_token"]
+
+    # -- control interface (faults, clock, model) --------------------------------------------
+    def control(self, method, path, body=None):
+        """A control-interface request; returns the decoded JSON (or None for 204)."""
+        r = requests.request(method, "http://127.0.0.1:%d%s" % (self.info["control_port"], path),
+                             json=body, timeout=120,
+                             headers={"Authorization": "Bearer " + self.info["control_token"]})
+        if r.status_code >= 400:
+            raise AssertionError("control %s %s: %d %s" % (method, path, r.status_code, r.text))
+        return r.json() if r.content else None
+
+    def fault(self, kind, target=None, **params):
+        """Adds a fault; returns its id."""
+        spec = dict(params, kind=kind)
+        if target:
+            spec["target"] = target
+        return self.control("POST", "/faults", spec)["id"]
+
+    def clear_fault(self, fault_id=None):
+        self.control("DELETE", "/faults/%s" % fault_id if fault_id else "/faults")
+
+    def advance(self, seconds):
+        """Moves simulated time on and runs everything that became due."""
+        return self.control("POST", "/clock/advance", {"seconds": seconds})
+
+    def model(self, instance=None):
+        """What the managed instances last found (all, or one by name)."""
+        instances = self.control("GET", "/model")["instances"]
+        if instance is None:
+            return instances
+        return next(i for i in instances if i["name"] == instance)
+
+    # -- ARM -----------------------------------------------------------------------------------
+    @property
+    def management_url(self):
+        return self.info["management_resource"]
+
+    def mgmt_kwargs(self):
+        """Keyword arguments that point a Microsoft management client at azsim."""
+        return {"base_url": self.management_url,
+                "credential_scopes": [self.management_url + "/.default"],
+                "connection_verify": self.ca_file, "polling_interval": 0.2}
+
+    def sql_client(self, principal="operator"):
+        from azure.mgmt.sql import SqlManagementClient
+        return SqlManagementClient(self.credential(principal), SUB, **self.mgmt_kwargs())
+
+    def arm(self, method, path, principal="operator", token=None, api="2025-01-01", body=None,
+            raw=None, headers=None, params=None):
+        """One raw ARM request (path starting with /subscriptions/...)."""
+        h = {"Authorization": "Bearer " + (token or self.token(principal, self.management_url))}
+        if token == "":
+            h = {}
+        h.update(headers or {})
+        q = {"api-version": api} if api is not None else {}
+        q.update(params or {})
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        if data is not None:
+            h.setdefault("Content-Type", "application/json")
+        return requests.request(method, self.management_url + path, params=q, data=data,
+                                headers=h, verify=self.ca_file, timeout=60)
 
     def kv(self, method, vault, path, principal="operator", token=None, api="7.4",
            body=None, raw=None, headers=None, params=None):
