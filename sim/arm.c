@@ -294,10 +294,19 @@ static bool rg_known(const struct world *w, const char *sub, const char *rg)
 /* Subscription and resource group of the path exist; false after answering 404. */
 static bool scope_exists(struct arm_ctx *ctx, const char **segs, int n)
 {
-    if (n >= 2 && strcasecmp(segs[0], "subscriptions") == 0 &&
-        world_subscription(ctx->world, segs[1]) == NULL) {
+    const struct subscription *sub = n >= 2 && strcasecmp(segs[0], "subscriptions") == 0
+                                         ? world_subscription(ctx->world, segs[1])
+                                         : NULL;
+    if (n >= 2 && strcasecmp(segs[0], "subscriptions") == 0 && sub == NULL) {
         arm_error(ctx, 404, "SubscriptionNotFound", "The subscription '%s' could not be found.",
                   segs[1]);
+        return false;
+    }
+    if (sub && strcasecmp(sub->tenant_id, ctx->who.tid) != 0) {
+        arm_error(ctx, 401, "InvalidAuthenticationTokenTenant",
+                  "The access token is from the wrong issuer '%s'. It must match the tenant "
+                  "'https://sts.windows.net/%s/' associated with this subscription.",
+                  ctx->who.iss, sub->tenant_id);
         return false;
     }
     if (n >= 4 && strcasecmp(segs[2], "resourceGroups") == 0 &&

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "fault.h"
 #include "sim.h"
 #include "simclock.h"
 #include "token.h"
@@ -101,9 +102,21 @@ static bool caller_allowed(const struct http_req *req, struct http_resp *resp, b
     return true;
 }
 
+static void imds_serve(struct sim *sim, const struct http_req *req, struct http_resp *resp);
+
 void imds_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
     struct sim *sim = ctx;
+    struct fault_action a;
+    fault_for_request("imds", "imds", NULL, &a);
+    if (!sim_fault_gate("imds", "imds", NULL, &a, resp))
+        return;
+    imds_serve(sim, req, resp);
+    sim_fault_body(&a, resp);
+}
+
+static void imds_serve(struct sim *sim, const struct http_req *req, struct http_resp *resp)
+{
     bool imds = strcmp(req->path, "/metadata/identity/oauth2/token") == 0;
     bool app_service = strcmp(req->path, "/msi/token") == 0;
     if (!imds && !app_service) {

@@ -106,7 +106,7 @@ static void fault_status(const char *service, const struct fault_action *a, stru
 }
 
 /* Breaks a JSON body the way a bad proxy or a buggy service would. */
-static void fault_body(const struct fault_action *a, struct http_resp *resp)
+void sim_fault_body(const struct fault_action *a, struct http_resp *resp)
 {
     if (resp->len == 0)
         return;
@@ -195,7 +195,7 @@ void sim_handle(void *ctx, const struct http_req *req, struct http_resp *resp)
             entra_handle(sim, req, resp);
         else
             arm_handle(sim, req, resp);
-        fault_body(&a, resp);
+        sim_fault_body(&a, resp);
     }
     free(vault);
 }

@@ -67,6 +67,8 @@ void sim_handle(void *ctx, const struct http_req *req, struct http_resp *resp);
  */
 bool sim_fault_gate(const char *listener, const char *service, const char *name,
                     const struct fault_action *a, struct http_resp *resp);
+/* Applies the body part of a fault action (malformed, truncated, oversized, reset, slow). */
+void sim_fault_body(const struct fault_action *a, struct http_resp *resp);
 
 /*
  * Writes the world to the state folder when there is one. Call with the world
