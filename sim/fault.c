@@ -67,6 +67,8 @@ static int parse_target(const char *text, struct fault *f, char **cause)
         size_t n = at ? (size_t)(at - text - 6) : strlen(text + 6);
         if (n == 0 || n >= sizeof f->name)
             goto bad;
+        if (at && (at[1] == '\0' || strlen(at + 1) >= sizeof f->view))
+            goto bad; /* "vault:X@" must name a view: never widen a typo to everyone */
         f->target = TARGET_VAULT;
         memcpy(f->name, text + 6, n);
         f->name[n] = '\0';
@@ -101,24 +103,37 @@ static const char *str(const cJSON *spec, const char *name)
     return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
+static bool within(double v, double lo, double hi)
+{
+    return v >= lo && v <= hi; /* false for NaN too */
+}
+
 static int parse_params(const cJSON *spec, struct fault *f, char **cause)
 {
-    f->ms = (int)num(spec, "ms", 1000);
-    f->jitter_ms = (int)num(spec, "jitter_ms", 0);
-    f->rate = num(spec, "rate", 1.0);
-    f->status = (int)num(spec, "status", 503);
-    f->retry_after = (int)num(spec, "retry_after", 1);
-    f->bytes = (long)num(spec, "bytes", 64.0 * 1024 * 1024);
-    f->bps = (long)num(spec, "bytes_per_second", 64);
-    if (f->ms < 0 || f->ms > 600000 || f->jitter_ms < 0 || f->jitter_ms > 600000 || f->rate < 0 ||
-        f->rate > 1 || f->status < 400 || f->status > 599 || f->retry_after < 0 ||
-        f->retry_after > 3600 || f->bytes < 0 || f->bytes > (1L << 30) || f->bps < 1) {
+    double ms = num(spec, "ms", 1000), jitter = num(spec, "jitter_ms", 0);
+    double rate = num(spec, "rate", 1.0), status = num(spec, "status", 503);
+    double retry = num(spec, "retry_after", 1), bytes = num(spec, "bytes", 64.0 * 1024 * 1024);
+    double bps = num(spec, "bytes_per_second", 64);
+    /* Check ranges before converting: a double out of an int's range is undefined. */
+    bool ok = within(ms, 0, 600000) && within(jitter, 0, 600000) && within(rate, 0, 1) &&
+              within(status, 400, 599) && within(retry, 0, 3600) &&
+              within(bytes, 0, 1024.0 * 1024 * 1024) && within(bps, 1, 1e9);
+    if (ok) {
+        f->ms = (int)ms;
+        f->jitter_ms = (int)jitter;
+        f->rate = rate;
+        f->status = (int)status;
+        f->retry_after = (int)retry;
+        f->bytes = (long)bytes;
+        f->bps = (long)bps;
+    }
+    if (!ok) {
         xcause(cause, "a parameter is out of range (ms and jitter_ms 0..600000, rate 0..1, "
                       "status 400..599, retry_after 0..3600, bytes up to 1 GiB, "
                       "bytes_per_second >= 1)");
         return -1;
     }
-    if (f->kind == FAULT_TLS && f->target != TARGET_LISTENER) {
+    if (f->kind == FAULT_TLS && (f->target != TARGET_LISTENER || strcmp(f->name, "https") != 0)) {
         xcause(cause, "tls faults apply to a whole listener (target listener:https)");
         return -1;
     }
@@ -183,6 +198,35 @@ cJSON *fault_add(const cJSON *spec, char **cause)
     pthread_mutex_unlock(&lock);
     slog(SLOG_INFO, "fault %s added: %s %s", f->id, kind, target ? target : "");
     return out;
+}
+
+/* Faults that move a vault's grants (revoke, rbac-flip, vault-delete) collide with each other. */
+static bool moves_grants(enum fault_kind k)
+{
+    return k == FAULT_REVOKE || k == FAULT_RBAC_FLIP || k == FAULT_VAULT_DELETE;
+}
+
+static bool same_thing(const struct fault *a, const struct fault *b)
+{
+    if (a->kind == FAULT_PE_STATE || b->kind == FAULT_PE_STATE)
+        return a->kind == b->kind && strcasecmp(a->pe, b->pe) == 0;
+    if (strcasecmp(a->vault, b->vault) != 0)
+        return false;
+    if (moves_grants(a->kind) && moves_grants(b->kind))
+        return true;
+    return a->kind == b->kind && strcasecmp(a->key, b->key) == 0 &&
+           strcasecmp(a->version, b->version) == 0;
+}
+
+void fault_state_conflict(const struct fault *candidate, char out[16])
+{
+    out[0] = '\0';
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < nfaults && !out[0]; i++) {
+        if (!network_or_service(faults[i]->kind) && same_thing(faults[i], candidate))
+            snprintf(out, 16, "%s", faults[i]->id);
+    }
+    pthread_mutex_unlock(&lock);
 }
 
 /* Removes faults[i] (lock held) and returns it for the caller to undo and free. */

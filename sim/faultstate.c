@@ -23,10 +23,11 @@ static bool copy_param(const cJSON *spec, const char *name, char *out, size_t si
                        char **cause)
 {
     const char *v = param(spec, name);
+    bool present = cJSON_GetObjectItemCaseSensitive(spec, name) != NULL;
     if (v == NULL || strlen(v) >= size) {
-        if (required || v)
+        if (required || present)
             xcause(cause, "this fault needs \"%s\" (a string)", name);
-        return !required && v == NULL;
+        return !required && !present;
     }
     snprintf(out, size, "%s", v);
     return true;
@@ -38,7 +39,9 @@ static struct key_version *target_version(struct sim *sim, struct fault *f, char
     struct key *k = v ? vault_find_key(v, f->key) : NULL;
     struct key_version *kv =
         k ? (f->version[0] ? key_find_version(k, f->version) : key_latest(k)) : NULL;
-    if (kv == NULL)
+    if (v == NULL)
+        xcause(cause, "no vault '%s'", f->vault);
+    else if (kv == NULL)
         xcause(cause, "no key version %s/%s%s%s", f->vault, f->key, f->version[0] ? "/" : "",
                f->version);
     else
@@ -90,7 +93,24 @@ static void give_back_grants(struct vault *v, struct fault_undo *u)
     u->npolicies = u->nroles = 0;
 }
 
+static int apply_state(struct sim *sim, const cJSON *spec, struct fault *f, char **cause);
+
+/* Resolves the version a key fault means, refuses a second fault on the same thing, applies. */
 static int apply_locked(struct sim *sim, const cJSON *spec, struct fault *f, char **cause)
+{
+    if ((f->kind == FAULT_KEY_DISABLE || f->kind == FAULT_KEY_EXPIRE) &&
+        target_version(sim, f, cause) == NULL)
+        return -1;
+    char other[16];
+    fault_state_conflict(f, other);
+    if (other[0]) {
+        xcause(cause, "fault %s already changes this; clear it first", other);
+        return -1;
+    }
+    return apply_state(sim, spec, f, cause);
+}
+
+static int apply_state(struct sim *sim, const cJSON *spec, struct fault *f, char **cause)
 {
     struct world *w = sim->world;
     int64_t now = simclock_now();
@@ -144,6 +164,10 @@ static int apply_locked(struct sim *sim, const cJSON *spec, struct fault *f, cha
         return 0;
     }
     case FAULT_VAULT_DELETE:
+        if (v->deleted) {
+            xcause(cause, "vault '%s' is already deleted", f->vault);
+            return -1;
+        }
         v->deleted = true;
         v->deleted_date = now;
         v->scheduled_purge = now + (int64_t)v->retention_days * 86400;

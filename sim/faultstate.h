@@ -51,6 +51,14 @@ struct fault {
     struct fault_undo undo;
 };
 
+/*
+ * The id of an active state fault that changes the same thing as candidate
+ * (its vault/key/version/principal/pe filled in), or "" when none; out has
+ * room for 16. Two faults on one thing could not be undone in any order, so
+ * the second is refused. Takes the registry lock (after the world lock).
+ */
+void fault_state_conflict(const struct fault *candidate, char out[16]);
+
 /* Applies a state fault described by spec (world write-locked inside); -1 with *cause. */
 int faultstate_apply(struct sim *sim, const cJSON *spec, struct fault *f, char **cause);
 /* Puts back what the fault changed, as far as the world still allows. */

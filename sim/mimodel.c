@@ -256,9 +256,13 @@ static bool auto_rotate(struct sim *sim, struct instance *mi, int64_t t)
         return false;
     struct vault *v = world_vault(sim->world, p->vault);
     struct key *key = v && !v->deleted ? vault_find_key(v, p->key) : NULL;
-    const struct key_version *latest = key && !key->deleted ? key_latest(key) : NULL;
+    const struct key_version *latest = NULL; /* the newest enabled version */
+    for (size_t i = key && !key->deleted ? key->nversions : 0; i-- > 0 && latest == NULL;) {
+        if (key->versions[i]->enabled)
+            latest = key->versions[i];
+    }
     if (latest == NULL || (p->version && strcasecmp(latest->id, p->version) == 0) ||
-        !latest->enabled || t < latest->created + sim->world->settings.rotation_pickup)
+        t < latest->created + sim->world->settings.rotation_pickup)
         return false;
     char *vault = xstrdup(p->vault), *kname = xstrdup(p->key);
     char *name = ensure_registered(mi, vault, kname, latest, t);
