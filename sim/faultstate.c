@@ -76,11 +76,34 @@ static void take_grants(struct vault *v, const char *oid, struct fault_undo *u, 
         v->nroles = keep;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a && b && strcasecmp(a, b) == 0);
+}
+
+/*
+ * Puts taken grants back. A policy for the same identity granted meanwhile
+ * (through ARM) is merged with it, so no identity ends up with two entries.
+ */
 static void give_back_grants(struct vault *v, struct fault_undo *u)
 {
     for (size_t i = 0; i < u->npolicies; i++) {
+        struct access_policy *p = &u->policies[i], *same = NULL;
+        for (size_t j = 0; j < v->npolicies && same == NULL; j++) {
+            if (same_text(v->policies[j].tenant_id, p->tenant_id) &&
+                same_text(v->policies[j].object_id, p->object_id) &&
+                same_text(v->policies[j].application_id, p->application_id))
+                same = &v->policies[j];
+        }
+        if (same) {
+            same->keys |= p->keys;
+            free(p->tenant_id);
+            free(p->object_id);
+            free(p->application_id);
+            continue;
+        }
         v->policies = xrealloc(v->policies, v->npolicies + 1, sizeof *v->policies);
-        v->policies[v->npolicies++] = u->policies[i];
+        v->policies[v->npolicies++] = *p;
     }
     for (size_t i = 0; i < u->nroles; i++) {
         v->roles = xrealloc(v->roles, v->nroles + 1, sizeof *v->roles);

@@ -30,7 +30,7 @@ import urllib.parse
 
 import requests
 
-from azsim import SHARED, AzsimTestCase, base_scenario, json_type
+from azsim import SHARED, AzsimTestCase, base_scenario, shape_diff
 
 EXAMPLES = os.path.join(SHARED, "azure-examples", "keyvault-data")
 
@@ -55,38 +55,6 @@ def example_id(path):
 def vault_for(stem):
     """One vault per example (names: 3-24 letters, digits, hyphens)."""
     return "ex-" + stem.lower()[:21]
-
-
-# -- shape comparison -----------------------------------------------------------------------
-
-
-def shape_diff(expected, actual, path="$"):
-    """Differences where actual lacks a field of expected or has another JSON type."""
-    diffs = []
-    et, at = json_type(expected), json_type(actual)
-    if path.endswith(".nextLink"):
-        # null in azsim only where the example has null too.
-        if et == "string" and at != "string":
-            diffs.append("%s: example has a string nextLink, azsim has %s" % (path, at))
-        elif et == "null" and at not in ("null", "string"):
-            diffs.append("%s: expected null or string, azsim has %s" % (path, at))
-        return diffs
-    if et != at:
-        return ["%s: example type %s, azsim type %s (azsim value %s)"
-                % (path, et, at, json.dumps(actual)[:80])]
-    if et == "object":
-        for name, value in expected.items():
-            if name not in actual:
-                diffs.append("%s.%s: missing in azsim (example has %s)"
-                             % (path, name, json.dumps(value)[:60]))
-            else:
-                diffs.extend(shape_diff(value, actual[name], "%s.%s" % (path, name)))
-    elif et == "array" and expected:
-        if not actual:
-            diffs.append("%s: azsim's array is empty, the example's is not" % path)
-        else:
-            diffs.extend(shape_diff(expected[0], actual[0], path + "[0]"))
-    return diffs
 
 
 # -- scenario -------------------------------------------------------------------------------

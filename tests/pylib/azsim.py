@@ -359,6 +359,14 @@ class Azsim:
         from azure.mgmt.sql import SqlManagementClient
         return SqlManagementClient(self.credential(principal), SUB, **self.mgmt_kwargs())
 
+    def keyvault_mgmt_client(self, principal="operator"):
+        from azure.mgmt.keyvault import KeyVaultManagementClient
+        return KeyVaultManagementClient(self.credential(principal), SUB, **self.mgmt_kwargs())
+
+    def network_client(self, principal="operator"):
+        from azure.mgmt.network import NetworkManagementClient
+        return NetworkManagementClient(self.credential(principal), SUB, **self.mgmt_kwargs())
+
     def arm(self, method, path, principal="operator", token=None, api="2025-01-01", body=None,
             raw=None, headers=None, params=None):
         """One raw ARM request (path starting with /subscriptions/...)."""
@@ -491,6 +499,47 @@ def json_type(value):
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
+
+
+def shape_diff(expected, actual, path="$", skip=()):
+    """Differences where actual lacks a field of expected or has another JSON type.
+
+    Used to compare azsim's answers with Microsoft's official examples: azsim may
+    add fields, never drop or retype one. Arrays compare their first elements.
+    "nextLink" may be null only where the example's is null. skip: fnmatch
+    patterns of paths ("$.properties.hsmPoolResourceId", "*.secrets") left out
+    of the comparison; each caller says why."""
+    import fnmatch
+    if any(fnmatch.fnmatchcase(path, pattern) for pattern in skip):
+        return []
+    diffs = []
+    et, at = json_type(expected), json_type(actual)
+    if path.endswith(".nextLink"):
+        # null in azsim only where the example has null too.
+        if et == "string" and at != "string":
+            diffs.append("%s: example has a string nextLink, azsim has %s" % (path, at))
+        elif et == "null" and at not in ("null", "string"):
+            diffs.append("%s: expected null or string, azsim has %s" % (path, at))
+        return diffs
+    if et != at:
+        return ["%s: example type %s, azsim type %s (azsim value %s)"
+                % (path, et, at, json.dumps(actual)[:80])]
+    if et == "object":
+        for name, value in expected.items():
+            sub = "%s.%s" % (path, name)
+            if any(fnmatch.fnmatchcase(sub, pattern) for pattern in skip):
+                continue
+            if name not in actual:
+                diffs.append("%s: missing in azsim (example has %s)"
+                             % (sub, json.dumps(value)[:60]))
+            else:
+                diffs.extend(shape_diff(value, actual[name], sub, skip))
+    elif et == "array" and expected:
+        if not actual:
+            diffs.append("%s: azsim's array is empty, the example's is not" % path)
+        else:
+            diffs.extend(shape_diff(expected[0], actual[0], path + "[0]", skip))
+    return diffs
 
 
 def unique(prefix="k"):
