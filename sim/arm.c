@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "armint.h"
 #include "instance.h"
@@ -20,7 +21,7 @@
 
 struct bucket {
     char key[160];
-    double reads, writes;
+    double tokens[3]; /* enum bucket_kind */
     int64_t last_ms;
 };
 
@@ -38,39 +39,50 @@ void arm_shutdown(void)
     pthread_mutex_unlock(&buckets_lock);
 }
 
+/* ARM counts reads, writes and deletes in separate buckets (deletes sized like writes). */
+enum bucket_kind { BUCKET_READ, BUCKET_WRITE, BUCKET_DELETE };
+
+static const char *const bucket_words[] = {"read", "write", "delete"};
+static const char *const bucket_headers[] = {"x-ms-ratelimit-remaining-subscription-reads",
+                                             "x-ms-ratelimit-remaining-subscription-writes",
+                                             "x-ms-ratelimit-remaining-subscription-deletes"};
+
+static struct bucket *find_bucket(const struct world_settings *s, const char *key, int64_t now)
+{
+    for (size_t i = 0; i < nbuckets; i++) {
+        if (strcmp(buckets[i].key, key) == 0)
+            return &buckets[i];
+    }
+    buckets = xrealloc(buckets, nbuckets + 1, sizeof *buckets);
+    struct bucket *b = &buckets[nbuckets++];
+    snprintf(b->key, sizeof b->key, "%s", key);
+    b->tokens[BUCKET_READ] = s->arm_read_bucket;
+    b->tokens[BUCKET_WRITE] = b->tokens[BUCKET_DELETE] = s->arm_write_bucket;
+    b->last_ms = now;
+    return b;
+}
+
 /* Takes a token; returns the tokens left (>= 0), or -seconds to wait (< 0) when empty. */
 static double take_token(const struct world_settings *s, const char *oid, const char *sub,
-                         bool write)
+                         enum bucket_kind kind)
 {
     char key[160];
     snprintf(key, sizeof key, "%s|%s", oid, sub);
     int64_t now = simclock_mono_ms();
     pthread_mutex_lock(&buckets_lock);
-    struct bucket *b = NULL;
-    for (size_t i = 0; i < nbuckets && !b; i++) {
-        if (strcmp(buckets[i].key, key) == 0)
-            b = &buckets[i];
-    }
-    if (b == NULL) {
-        buckets = xrealloc(buckets, nbuckets + 1, sizeof *buckets);
-        b = &buckets[nbuckets++];
-        snprintf(b->key, sizeof b->key, "%s", key);
-        b->reads = s->arm_read_bucket;
-        b->writes = s->arm_write_bucket;
-        b->last_ms = now;
-    }
+    struct bucket *b = find_bucket(s, key, now);
     double dt = (double)(now - b->last_ms) / 1000.0;
+    const double size[] = {s->arm_read_bucket, s->arm_write_bucket, s->arm_write_bucket};
+    const double refill[] = {s->arm_read_refill, s->arm_write_refill, s->arm_write_refill};
     b->last_ms = now;
-    b->reads = fmin(s->arm_read_bucket, b->reads + dt * s->arm_read_refill);
-    b->writes = fmin(s->arm_write_bucket, b->writes + dt * s->arm_write_refill);
-    double *tokens = write ? &b->writes : &b->reads;
-    double refill = write ? s->arm_write_refill : s->arm_read_refill;
+    for (int k = 0; k < 3; k++)
+        b->tokens[k] = fmin(size[k], b->tokens[k] + dt * refill[k]);
     double result;
-    if (*tokens >= 1.0) {
-        *tokens -= 1.0;
-        result = *tokens;
+    if (b->tokens[kind] >= 1.0) {
+        b->tokens[kind] -= 1.0;
+        result = b->tokens[kind];
     } else {
-        result = -ceil((1.0 - *tokens) / refill);
+        result = -ceil((1.0 - b->tokens[kind]) / refill[kind]);
     }
     pthread_mutex_unlock(&buckets_lock);
     return result;
@@ -85,7 +97,10 @@ static void common_headers(struct arm_ctx *ctx)
     const char *client = http_header(req, "x-ms-client-request-id");
     char routing[37], stamp[32];
     http_uuid(routing);
-    simclock_format(simclock_wall(), stamp, sizeof stamp);
+    time_t now = (time_t)simclock_wall();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm); /* REGION:20230112T004208Z:GUID */
     http_resp_header(ctx->resp, "Cache-Control", "no-cache");
     http_resp_header(ctx->resp, "Pragma", "no-cache");
     http_resp_header(ctx->resp, "Expires", "-1");
@@ -342,16 +357,17 @@ static const struct arm_route *route(struct arm_ctx *ctx, const char **segs, int
     return NULL;
 }
 
-static bool throttle(struct arm_ctx *ctx, const char **segs, int n, bool write)
+static bool throttle(struct arm_ctx *ctx, const char **segs, int n)
 {
     if (n < 2 || strcasecmp(segs[0], "subscriptions") != 0)
         return true;
-    double left = take_token(&ctx->world->settings, ctx->who.oid, segs[1], write);
+    const char *m = ctx->req->method;
+    enum bucket_kind kind = strcmp(m, "GET") == 0      ? BUCKET_READ
+                            : strcmp(m, "DELETE") == 0 ? BUCKET_DELETE
+                                                       : BUCKET_WRITE;
+    double left = take_token(&ctx->world->settings, ctx->who.oid, segs[1], kind);
     if (left >= 0) {
-        http_resp_header(ctx->resp,
-                         write ? "x-ms-ratelimit-remaining-subscription-writes"
-                               : "x-ms-ratelimit-remaining-subscription-reads",
-                         "%d", (int)left);
+        http_resp_header(ctx->resp, bucket_headers[kind], "%d", (int)left);
         return true;
     }
     http_resp_header(ctx->resp, "Retry-After", "%d", (int)-left);
@@ -359,7 +375,7 @@ static bool throttle(struct arm_ctx *ctx, const char **segs, int n, bool write)
               "Number of '%s' requests for subscription '%s' actor '%s' exceeded. Please try again "
               "after '%d' seconds after additional tokens are available. Refer to "
               "https://aka.ms/arm-throttling",
-              write ? "write" : "read", segs[1], ctx->who.oid, (int)-left);
+              bucket_words[kind], segs[1], ctx->who.oid, (int)-left);
     return false;
 }
 
@@ -408,7 +424,7 @@ void arm_handle(struct sim *sim, const struct http_req *req, struct http_resp *r
                   ctx.api);
         return;
     }
-    if (!throttle(&ctx, segs, n, write))
+    if (!throttle(&ctx, segs, n))
         return;
     /* Operation polls may finish an operation: they change state too. */
     bool poll = n >= 6 && strcasecmp(segs[4], "locations") == 0;

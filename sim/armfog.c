@@ -239,6 +239,40 @@ static void start(struct arm_ctx *ctx, struct fog_change *c, const char *region,
     free(resource);
 }
 
+/*
+ * Why a create or update cannot go ahead (answered), or NULL. An update goes to
+ * the existing group's primary location and keeps its instance pair; a create
+ * goes to the location of the instance the body names as primary.
+ */
+static const char *put_problem(struct arm_ctx *ctx, const struct failover_group *fg,
+                               const struct fog_change *c, const char *loc)
+{
+    const struct instance *p = inst(ctx, fg ? fg->primary : c->primary);
+    const struct instance *s = inst(ctx, fg ? fg->secondary : c->secondary);
+    if (strcasecmp(p->region, loc) != 0) {
+        arm_error(ctx, 400, "InstanceFailoverGroupUpdateOrDeleteRequestOnSecondary",
+                  "Create and update requests must be sent to the primary's location '%s'.",
+                  p->region);
+        return "secondary";
+    }
+    if (fg && (strcasecmp(fg->primary, c->primary) || strcasecmp(fg->secondary, c->secondary))) {
+        arm_error(ctx, 400, "InvalidParameterValue",
+                  "The managed instance pair of an existing failover group cannot change.");
+        return "pair";
+    }
+    if (strcasecmp(p->region, s->region) == 0) {
+        arm_error(ctx, 400, "InvalidParameterValue",
+                  "The two managed instances of a failover group must be in different regions.");
+        return "regions";
+    }
+    if (fg == NULL && (world_fog_of(ctx->world, p->name) || world_fog_of(ctx->world, s->name))) {
+        arm_error(ctx, 409, "InstanceAlreadyInFailoverGroup",
+                  "A managed instance can belong to one instance failover group only.");
+        return "taken";
+    }
+    return NULL;
+}
+
 static void put_fog(struct arm_ctx *ctx)
 {
     char loc[64];
@@ -254,35 +288,28 @@ static void put_fog(struct arm_ctx *ctx)
         free(c);
         return;
     }
-    const struct instance *p = inst(ctx, c->primary), *s = inst(ctx, c->secondary);
     struct failover_group *fg = world_fog(ctx->world, c->name);
-    if (fg && strcasecmp(fg->primary, c->primary) != 0 &&
-        strcasecmp(fg->secondary, c->primary) != 0)
+    if (fg && (strcasecmp(fg->resource_group, c->rg) || strcasecmp(fg->subscription_id, c->sub)))
         fg = NULL;
-    if (strcasecmp(p->region, loc) != 0) {
-        arm_error(ctx, 400, "InstanceFailoverGroupUpdateOrDeleteRequestOnSecondary",
-                  "Create and update requests must be sent to the primary's location '%s'.",
-                  p->region);
+    const char *fail = put_problem(ctx, fg, c, loc);
+    if (fail) {
         free(c);
-    } else if (strcasecmp(p->region, s->region) == 0) {
-        arm_error(ctx, 400, "InvalidParameterValue",
-                  "The two managed instances of a failover group must be in different regions.");
-        free(c);
-    } else if (fg == NULL &&
-               (world_fog_of(ctx->world, p->name) || world_fog_of(ctx->world, s->name))) {
-        arm_error(ctx, 409, "InstanceAlreadyInFailoverGroup",
-                  "A managed instance can belong to one instance failover group only.");
-        free(c);
-    } else {
-        c->what = CHANGE_UPSERT;
-        start(ctx, c, loc, NULL);
+        return;
     }
+    c->what = CHANGE_UPSERT;
+    start(ctx, c, loc, NULL);
 }
 
 static void delete_fog(struct arm_ctx *ctx)
 {
     char loc[64];
-    struct failover_group *fg = this_fog(ctx, loc);
+    arm_location(ctx->params[2], loc);
+    struct failover_group *fg = world_fog(ctx->world, ctx->params[3]);
+    if (fg == NULL || strcasecmp(fg->resource_group, ctx->params[1]) != 0) {
+        arm_reply(ctx, 204, NULL); /* nothing to delete: done */
+        return;
+    }
+    fg = this_fog(ctx, loc);
     if (fg == NULL)
         return;
     const struct instance *p = inst(ctx, fg->primary);

@@ -95,6 +95,21 @@ static cJSON *instance_json(const struct arm_ctx *ctx, const struct instance *mi
     cJSON_AddStringToObject(p, "requestedBackupStorageRedundancy", "Geo");
     cJSON_AddStringToObject(p, "currentBackupStorageRedundancy", "Geo");
     cJSON_AddBoolToObject(p, "zoneRedundant", false);
+    char *maint = xasprintf("/subscriptions/%s/providers/Microsoft.Maintenance/"
+                            "publicMaintenanceConfigurations/SQL_Default",
+                            mi->subscription_id);
+    char *vc = xasprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/"
+                         "virtualClusters/vc-%s",
+                         mi->subscription_id, mi->resource_group, mi->dns_zone);
+    cJSON_AddStringToObject(p, "maintenanceConfigurationId", maint);
+    cJSON_AddStringToObject(p, "virtualClusterId", vc);
+    free(maint);
+    free(vc);
+    cJSON_AddStringToObject(p, "externalGovernanceStatus", "Disabled");
+    cJSON_AddStringToObject(p, "hybridSecondaryUsage", "Active");
+    cJSON_AddStringToObject(p, "authenticationMetadata", "AzureAD");
+    cJSON_AddStringToObject(p, "pricingModel", "Regular");
+    cJSON_AddStringToObject(p, "databaseFormat", "AlwaysUpToDate");
     const struct server_key *k = mi->protector ? instance_find_key(mi, mi->protector) : NULL;
     if (k) {
         char *uri = armsql_key_uri(ctx, k);
@@ -339,8 +354,8 @@ static const char *body_string(const struct arm_ctx *ctx, const char *name)
 }
 
 /* Answers a change that SQL refuses in its workflow: 202, then the operation fails. */
-static void lro_refuse(struct arm_ctx *ctx, const char *kind, const char *resource,
-                       const char *region, struct problem p)
+static void lro_refuse(struct arm_ctx *ctx, const char *kind, const char *region,
+                       const char *resource, struct problem p)
 {
     struct arm_lro op = {.kind = kind,
                          .region = region,
