@@ -14,6 +14,7 @@
 #include "persist.h"
 #include "scenario.h"
 #include "sim.h"
+#include "simclock.h"
 #include "slog.h"
 #include "tls.h"
 #include "world.h"
@@ -38,6 +39,12 @@ static struct world *load_world(const struct boot_options *o, bool *from_state, 
                 return NULL;
             }
             *from_state = true;
+            /* Simulated time never runs backwards across a restart (--time-scale). */
+            if (w->clock_now > simclock_now()) {
+                slog(SLOG_INFO, "clock resumes at the saved simulated time (+%lld s)",
+                     (long long)(w->clock_now - simclock_now()));
+                simclock_advance(w->clock_now - simclock_now());
+            }
             return w;
         }
         if (!missing) {

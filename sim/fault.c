@@ -28,6 +28,7 @@ static struct fault **faults;
 static size_t nfaults;
 static unsigned next_id = 1;
 static atomic_int active; /* nfaults, readable without the lock */
+static atomic_bool released;
 static struct sim *the_sim;
 
 void fault_init(struct sim *sim)
@@ -89,6 +90,75 @@ bad:
     xcause(cause, "target must be vault:NAME, vault:NAME@console, vault:NAME@REGION, arm, "
                   "login, imds, listener:https or listener:imds");
     return -1;
+}
+
+/*
+ * The parameters each kind takes, beyond "kind", "target" and
+ * "duration_seconds". Anything else is refused: a misspelt or mistyped
+ * parameter would otherwise inject something other than what was asked.
+ */
+static const char *const kind_params[FAULT_KIND_COUNT][4] = {
+    [FAULT_LATENCY] = {"ms", "jitter_ms"},
+    [FAULT_SLOW] = {"bytes_per_second"},
+    [FAULT_THROTTLE] = {"rate", "retry_after"},
+    [FAULT_ERROR] = {"rate", "status", "retry_after"},
+    [FAULT_MALFORMED] = {"rate"},
+    [FAULT_TRUNCATED] = {"rate"},
+    [FAULT_OVERSIZED] = {"bytes"},
+    [FAULT_KEY_DISABLE] = {"vault", "key", "version"},
+    [FAULT_KEY_EXPIRE] = {"vault", "key", "version"},
+    [FAULT_KEY_DELETE] = {"vault", "key"},
+    [FAULT_VAULT_DELETE] = {"vault"},
+    [FAULT_REVOKE] = {"vault", "principal"},
+    [FAULT_RBAC_FLIP] = {"vault"},
+    [FAULT_PE_STATE] = {"pe", "status"},
+    [FAULT_READ_ONLY] = {"vault"},
+};
+
+static bool network_or_service(enum fault_kind k);
+
+/* Every member is known to the kind and of the right type (numbers for network/service). */
+static int check_fields(const cJSON *spec, enum fault_kind k, char **cause)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, spec)
+    {
+        const char *name = item->string;
+        bool known = strcmp(name, "kind") == 0 || strcmp(name, "duration_seconds") == 0 ||
+                     (strcmp(name, "target") == 0 && network_or_service(k));
+        for (size_t i = 0; i < 4 && kind_params[k][i] && !known; i++)
+            known = strcmp(kind_params[k][i], name) == 0;
+        if (!known) {
+            xcause(cause, "a %s fault has no parameter \"%s\"", kind_names[k], name);
+            return -1;
+        }
+        bool number =
+            strcmp(name, "duration_seconds") == 0 ||
+            (network_or_service(k) && strcmp(name, "target") != 0 && strcmp(name, "kind") != 0);
+        if (number ? !cJSON_IsNumber(item) : !cJSON_IsString(item)) {
+            xcause(cause, "\"%s\" must be a %s", name, number ? "number" : "string");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A vault target names a vault of the world, and its view "console" or one of its regions. */
+static int check_vault_target(const struct fault *f, char **cause)
+{
+    struct world *w = the_sim ? the_sim->world : NULL;
+    if (w == NULL || f->target != TARGET_VAULT)
+        return 0;
+    world_rdlock(w);
+    bool vault = world_vault(w, f->name) != NULL;
+    bool view = f->view[0] == '\0' || strcasecmp(f->view, "console") == 0 ||
+                world_region(w, f->view) != NULL;
+    world_unlock(w);
+    if (!vault)
+        xcause(cause, "no vault '%s'", f->name);
+    else if (!view)
+        xcause(cause, "'%s' is neither \"console\" nor a region of the scenario", f->view);
+    return vault && view ? 0 : -1;
 }
 
 static double num(const cJSON *spec, const char *name, double dflt)
@@ -168,6 +238,10 @@ cJSON *fault_add(const cJSON *spec, char **cause)
         return NULL;
     }
     f->kind = (enum fault_kind)k;
+    if (check_fields(spec, f->kind, cause) < 0) {
+        free(f);
+        return NULL;
+    }
     double duration = num(spec, "duration_seconds", 0);
     if (duration < 0 || duration > 86400 * 7) {
         xcause(cause, "duration_seconds must be 0..604800 (0: until cleared)");
@@ -176,7 +250,7 @@ cJSON *fault_add(const cJSON *spec, char **cause)
     }
     if (network_or_service(f->kind)) {
         if (target == NULL || parse_target(target, f, cause) < 0 ||
-            parse_params(spec, f, cause) < 0) {
+            check_vault_target(f, cause) < 0 || parse_params(spec, f, cause) < 0) {
             if (target == NULL)
                 xcause(cause, "a %s fault needs a target", kind);
             free(f);
@@ -272,6 +346,17 @@ void fault_clear_all(void)
             return;
         finish(f, "cleared");
     }
+}
+
+void fault_release_all(void)
+{
+    atomic_store(&released, true);
+    fault_clear_all();
+}
+
+bool fault_released(void)
+{
+    return atomic_load(&released);
 }
 
 void fault_expire(void)

@@ -84,6 +84,13 @@ cJSON *fault_add(const cJSON *spec, char **cause);
 /* Clears one fault (0), or -1 when there is no such id. */
 int fault_clear(const char *id);
 void fault_clear_all(void);
+/*
+ * For shutdown: clears every fault (putting back what state faults changed)
+ * and cuts short the waits in progress (blackholes, latency), so held
+ * connections end promptly. Later faults_released() is true.
+ */
+void fault_release_all(void);
+bool fault_released(void);
 cJSON *fault_list(void);
 /* Clears faults whose duration has run out (real time). */
 void fault_expire(void);

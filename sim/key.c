@@ -144,6 +144,11 @@ const char *key_version_unusable(const struct key_version *v, int64_t now, const
         *what = "a disabled key";
         return "KeyDisabled";
     }
+    return key_version_out_of_window(v, now, what);
+}
+
+const char *key_version_out_of_window(const struct key_version *v, int64_t now, const char **what)
+{
     if (v->exp != 0 && now >= v->exp) {
         *what = "an expired key";
         return "KeyExpired";

@@ -102,11 +102,13 @@ bool key_version_id_valid(const char *id);
 void key_version_id_random(char out[KEY_VERSION_ID]);
 
 /*
- * Why a private-key operation (unwrapKey, decrypt, sign) must be refused at
- * `now`: NULL when usable, else the innererror code ("KeyDisabled",
- * "KeyExpired", "KeyNotYetValid") and *message a static explanation fragment.
+ * Why the version cannot serve at `now`: NULL when it can, else the innererror
+ * code ("KeyDisabled", "KeyExpired", "KeyNotYetValid") with *what a static
+ * explanation fragment ("a disabled key").
  */
 const char *key_version_unusable(const struct key_version *v, int64_t now, const char **what);
+/* Only the nbf/exp window part of the above ("KeyExpired", "KeyNotYetValid" or NULL). */
+const char *key_version_out_of_window(const struct key_version *v, int64_t now, const char **what);
 
 /* key_ops <-> JSON. from_json: -1 with *cause on anything but an array of known names. */
 int keyops_from_json(const cJSON *array, unsigned *ops, char **cause);

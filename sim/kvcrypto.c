@@ -9,17 +9,30 @@
 #include "rsakey.h"
 #include "xmem.h"
 
+/*
+ * Which operations a version's state refuses (403 Forbidden):
+ *  - disabled: the private-key operations (unwrapKey, decrypt, sign); wrap,
+ *    encrypt and verify only need the public key and still work;
+ *  - outside its nbf/exp window: the operations that make something new
+ *    (wrapKey, encrypt, sign); unwrap, decrypt and verify keep working, so data
+ *    made while the key was valid can still be recovered (Key Vault's
+ *    "date-time controlled operations").
+ */
 struct crypto_op {
     enum kv_op op;
     unsigned keyop;   /* required in the version's key_ops */
-    bool private_key; /* refused on disabled/expired/not-yet-valid keys */
+    bool private_key; /* refused on a disabled key */
+    bool makes_new;   /* refused outside the nbf/exp window */
     bool signature;   /* takes a signature algorithm */
 };
 
 static const struct crypto_op crypto_ops[] = {
-    {KV_ENCRYPT, KEYOP_ENCRYPT, false, false}, {KV_DECRYPT, KEYOP_DECRYPT, true, false},
-    {KV_WRAP, KEYOP_WRAP, false, false},       {KV_UNWRAP, KEYOP_UNWRAP, true, false},
-    {KV_SIGN, KEYOP_SIGN, true, true},         {KV_VERIFY, KEYOP_VERIFY, false, true},
+    {KV_ENCRYPT, KEYOP_ENCRYPT, false, true, false},
+    {KV_DECRYPT, KEYOP_DECRYPT, true, false, false},
+    {KV_WRAP, KEYOP_WRAP, false, true, false},
+    {KV_UNWRAP, KEYOP_UNWRAP, true, false, false},
+    {KV_SIGN, KEYOP_SIGN, true, true, true},
+    {KV_VERIFY, KEYOP_VERIFY, false, false, true},
 };
 
 static const struct crypto_op *find_op(enum kv_op op)
@@ -129,8 +142,13 @@ void kv_op_crypto(struct kv_ctx *ctx)
                  "Operation %s is not permitted on this key.", word);
         return;
     }
-    const char *what = NULL;
-    const char *inner = op->private_key ? key_version_unusable(v, ctx->now, &what) : NULL;
+    const char *what = NULL, *inner = NULL;
+    if (op->private_key && !v->enabled) {
+        inner = "KeyDisabled";
+        what = "a disabled key";
+    } else if (op->makes_new) {
+        inner = key_version_out_of_window(v, ctx->now, &what);
+    }
     if (inner) {
         kv_error(ctx, 403, "Forbidden", inner, "Operation %s is not allowed on %s.", word, what);
         return;

@@ -24,6 +24,7 @@ struct socket {
 struct listeners {
     struct listeners_config config;
     struct socket https, imds, control;
+    char **dns_names;          /* owned copy of config.dns_names */
     char *bad_chain, *bad_key; /* made on first need */
 };
 
@@ -41,6 +42,10 @@ struct listeners *listeners_start(const struct listeners_config *c, char **cause
 {
     struct listeners *l = xcalloc(1, sizeof *l);
     l->config = *c;
+    l->dns_names = xcalloc(c->ndns ? c->ndns : 1, sizeof *l->dns_names);
+    for (size_t i = 0; i < c->ndns; i++)
+        l->dns_names[i] = xstrdup(c->dns_names[i]);
+    l->config.dns_names = (const char *const *)l->dns_names;
     struct http_config base = {.binds = c->binds,
                                .nbinds = c->nbinds,
                                .max_connections = c->max_connections,
@@ -147,6 +152,9 @@ void listeners_stop(struct listeners *l)
     http_server_stop(l->https.server);
     http_server_stop(l->imds.server);
     http_server_stop(l->control.server);
+    for (size_t i = 0; i < l->config.ndns; i++)
+        free(l->dns_names[i]);
+    free(l->dns_names);
     free(l->bad_chain);
     secret_free_str(l->bad_key);
     free(l);

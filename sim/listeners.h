@@ -27,7 +27,7 @@ struct listeners_config {
     size_t max_body;
     bool log_requests;
     const char *chain_pem, *key_pem; /* the server certificate */
-    const char *const *dns_names;    /* what it is for (to issue an untrusted twin) */
+    const char *const *dns_names;    /* what it is for (to issue an untrusted twin); copied */
     size_t ndns;
 };
 

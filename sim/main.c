@@ -434,6 +434,10 @@ int main(int argc, char **argv)
     serve(&sim, l, &signals);
     status = 0;
 out:
+    /* Clearing first puts back what state faults changed (so it is not persisted)
+     * and releases connections a blackhole holds (so the listeners stop promptly). */
+    if (sim.world)
+        fault_release_all();
     listeners_stop(l);
     fault_shutdown();
     arm_shutdown();

@@ -248,7 +248,11 @@ static char *ensure_registered(struct instance *mi, const char *vault, const cha
     return name;
 }
 
-/* Auto-rotation: follow the newest enabled version of the protector's key after the pickup time. */
+/*
+ * Auto-rotation: follow the newest enabled version of the protector's key,
+ * once the pickup time has passed. Only forward: a version older than the
+ * current protector's (say the current one was disabled) is never taken back.
+ */
 static bool auto_rotate(struct sim *sim, struct instance *mi, int64_t t)
 {
     const struct server_key *p = mi->protector ? instance_find_key(mi, mi->protector) : NULL;
@@ -256,13 +260,17 @@ static bool auto_rotate(struct sim *sim, struct instance *mi, int64_t t)
         return false;
     struct vault *v = world_vault(sim->world, p->vault);
     struct key *key = v && !v->deleted ? vault_find_key(v, p->key) : NULL;
-    const struct key_version *latest = NULL; /* the newest enabled version */
-    for (size_t i = key && !key->deleted ? key->nversions : 0; i-- > 0 && latest == NULL;) {
+    size_t n = key && !key->deleted ? key->nversions : 0, first = 0;
+    for (size_t i = 0; p->version && i < n; i++) {
+        if (strcasecmp(key->versions[i]->id, p->version) == 0)
+            first = i + 1; /* versions are kept oldest first */
+    }
+    const struct key_version *latest = NULL; /* the newest enabled version after the current */
+    for (size_t i = n; i-- > first && latest == NULL;) {
         if (key->versions[i]->enabled)
             latest = key->versions[i];
     }
-    if (latest == NULL || (p->version && strcasecmp(latest->id, p->version) == 0) ||
-        t < latest->created + sim->world->settings.rotation_pickup)
+    if (latest == NULL || t < latest->created + sim->world->settings.rotation_pickup)
         return false;
     char *vault = xstrdup(p->vault), *kname = xstrdup(p->key);
     char *name = ensure_registered(mi, vault, kname, latest, t);

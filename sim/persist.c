@@ -1,5 +1,6 @@
 #include "persist.h"
 #include "secret.h"
+#include "simclock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -448,6 +449,7 @@ cJSON *persist_world_json(const struct world *w)
     cJSON_AddNumberToObject(s, "arm_read_refill", ws->arm_read_refill);
     cJSON_AddNumberToObject(s, "arm_write_bucket", ws->arm_write_bucket);
     cJSON_AddNumberToObject(s, "arm_write_refill", ws->arm_write_refill);
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(top, "clock"), "now", (double)simclock_now());
     identity_json(w, top);
     struct materials m = {.array = cJSON_AddArrayToObject(top, "materials")};
     cJSON *vaults = cJSON_AddArrayToObject(top, "vaults");

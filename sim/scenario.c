@@ -310,6 +310,19 @@ static bool load_principal(struct loader *ld, const cJSON *item, void *arg)
     return true;
 }
 
+/* "clock": {"now": T}: where simulated time had got to when a state was saved. */
+static bool load_clock(struct loader *ld, const cJSON *obj)
+{
+    static const char *const fields[] = {"now", NULL};
+    if (obj == NULL)
+        return true;
+    jcheck_push(&ld->jc, "clock");
+    bool ok = jcheck_object(&ld->jc, obj, fields) &&
+              jcheck_time(&ld->jc, obj, "now", &ld->world->clock_now);
+    jcheck_pop(&ld->jc);
+    return ok;
+}
+
 static bool load_top(struct loader *ld, const cJSON *top)
 {
     static const char *const fields[] = {"name",
@@ -325,12 +338,14 @@ static bool load_top(struct loader *ld, const cJSON *top)
                                          "instances",
                                          "failover_groups",
                                          "arm_role_assignments",
+                                         "clock",
                                          NULL};
     const char *name = NULL;
     if (!jcheck_object(&ld->jc, top, fields) || !jcheck_string(&ld->jc, top, "name", true, &name))
         return false;
     ld->world->name = xstrdup(name);
     return load_settings(ld, cJSON_GetObjectItemCaseSensitive(top, "settings")) &&
+           load_clock(ld, cJSON_GetObjectItemCaseSensitive(top, "clock")) &&
            scenario_each(ld, top, "regions", true, load_region, NULL) &&
            scenario_each(ld, top, "tenants", true, load_tenant, NULL) &&
            scenario_each(ld, top, "subscriptions", true, load_subscription, NULL) &&

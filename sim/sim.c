@@ -149,8 +149,9 @@ bool sim_fault_gate(const char *listener, const char *service, const char *name,
         http_resp_note(resp, "fault=blackhole");
         return false;
     }
-    if (a->delay_ms > 0) {
-        struct timespec t = {a->delay_ms / 1000, (long)(a->delay_ms % 1000) * 1000000L};
+    for (int left = a->delay_ms; left > 0 && !fault_released(); left -= 100) {
+        int ms = left < 100 ? left : 100;
+        struct timespec t = {0, (long)ms * 1000000L};
         nanosleep(&t, NULL);
     }
     if (a->status) {

@@ -82,7 +82,8 @@ struct arm_role {
 
 struct world {
     pthread_rwlock_t lock;
-    char *name; /* scenario name */
+    char *name;        /* scenario name */
+    int64_t clock_now; /* simulated time a saved state had reached; 0: none */
     struct world_settings settings;
 
     struct region *regions;

@@ -817,7 +817,12 @@ class CryptoTest(SdkTestCase):
         self.assertEqual(self.crypto(key.id).unwrap_key(KeyWrapAlgorithm.rsa_oaep,
                                                         service_wrapped).key, cek)
 
-    def test_expired_and_not_yet_valid_keys_refuse_unwrap(self):
+    def test_expired_and_not_yet_valid_keys_refuse_new_work_only(self):
+        """Key Vault's date-time controlled operations: outside its nbf/exp window a key
+        still unwraps, decrypts and verifies (data made while it was valid stays
+        recoverable) but refuses to wrap, encrypt or sign anything new (403 with
+        innererror KeyExpired / KeyNotYetValid). The SDK enforces the same window
+        locally for the operations it does itself."""
         cek = os.urandom(32)
         for inner, change in (("KeyExpired", {"expires_on": utcnow() - DAY}),
                               ("KeyNotYetValid", {"not_before": utcnow() + DAY})):
@@ -825,24 +830,28 @@ class CryptoTest(SdkTestCase):
                 key = self.kc.create_rsa_key(unique("window"))
                 wrapped = self.crypto(key).wrap_key(KeyWrapAlgorithm.rsa_oaep_256,
                                                     cek).encrypted_key
+                digest = hashlib.sha256(b"y").digest()
+                signature = self.crypto(key).sign(SignatureAlgorithm.rs256, digest).signature
                 changed = self.kc.update_key_properties(key.name, **change)
                 for attr, value in change.items():
                     self.assertEqual(getattr(changed.properties, attr), value)
                 cc = self.crypto(changed)
+                # Old work keeps working at the service.
+                self.assertEqual(cc.unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped).key, cek)
+                r = self.service("verify", changed, {"alg": "RS256", "digest": b64url(digest),
+                                                     "value": b64url(signature)})
+                self.assertEqual((r.status_code, r.json().get("value")), (200, True), r.text)
+                # New work is refused.
                 with self.assertRaises(HttpResponseError) as cm:
-                    cc.unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped)
+                    cc.sign(SignatureAlgorithm.rs256, digest)
                 self.assertSdkError(cm.exception, 403, "Forbidden", inner)
-                with self.assertRaises(HttpResponseError) as cm:
-                    cc.sign(SignatureAlgorithm.rs256, hashlib.sha256(b"y").digest())
-                self.assertSdkError(cm.exception, 403, "Forbidden", inner)
-                # The SDK itself refuses a local wrap outside the key's nbf/exp window,
-                # reading the window from azsim's attributes.
+                for op in ("wrapkey", "encrypt"):
+                    r = self.service(op, changed, {"alg": "RSA-OAEP-256", "value": b64url(cek)})
+                    self.assertKvError(r, 403, "Forbidden", inner)
+                # The SDK itself refuses a local wrap outside the window, reading the
+                # window from azsim's attributes.
                 with self.assertRaises(ValueError):
                     cc.wrap_key(KeyWrapAlgorithm.rsa_oaep_256, cek)
-                # Service-side wrap is a public-key operation: allowed.
-                r = self.service("wrapkey", changed, {"alg": "RSA-OAEP-256",
-                                                      "value": b64url(cek)})
-                self.assertEqual(r.status_code, 200, r.text)
 
     def test_operation_outside_key_ops_is_forbidden(self):
         key = self.kc.create_rsa_key(unique("wraponly"), key_operations=["wrapKey", "unwrapKey"])

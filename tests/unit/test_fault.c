@@ -308,8 +308,8 @@ static void test_add_targets(void **state)
         "vault:kv-a@", /* a view must be named; last, so a pass here cannot hide the others */
     };
     refused("{\"kind\": \"refused\"}", "a refused fault needs a target");
-    refused("{\"kind\": \"latency\", \"target\": 5}", "a latency fault needs a target");
-    refused("{\"kind\": \"throttle\", \"target\": null}", "a throttle fault needs a target");
+    refused("{\"kind\": \"latency\", \"target\": 5}", "\"target\" must be a string");
+    refused("{\"kind\": \"throttle\", \"target\": null}", "\"target\" must be a string");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char json[256];
         snprintf(json, sizeof json, "{\"kind\": \"refused\", \"target\": \"%s\"}", bad[i]);
@@ -325,6 +325,35 @@ static void test_add_targets(void **state)
         add_ok(json);
     }
     assert_int_equal(nlisted(), (int)(sizeof good / sizeof good[0]));
+}
+
+/* A misspelt, mistyped or misplaced parameter, or a vault or view the world lacks, is refused. */
+static void test_add_strict(void **state)
+{
+    (void)state;
+    refused("{\"kind\": \"latency\", \"target\": \"arm\", \"msec\": 800}",
+            "a latency fault has no parameter \"msec\"");
+    refused("{\"kind\": \"latency\", \"target\": \"arm\", \"ms\": \"800\"}",
+            "\"ms\" must be a number");
+    refused("{\"kind\": \"refused\", \"target\": \"arm\", \"rate\": 0.5}",
+            "a refused fault has no parameter \"rate\"");
+    refused("{\"kind\": \"error\", \"target\": \"arm\", \"duration_seconds\": \"5\"}",
+            "\"duration_seconds\" must be a number");
+    refused("{\"kind\": \"refused\", \"target\": \"vault:kv-a@mars\"}",
+            "'mars' is neither \"console\" nor a region");
+    refused("{\"kind\": \"refused\", \"target\": \"vault:kv-nowhere\"}", "no vault 'kv-nowhere'");
+    refused("{\"kind\": \"key-disable\", \"target\": \"vault:kv-a\", \"vault\": \"kv-a\", "
+            "\"key\": \"k1\"}",
+            "a key-disable fault has no parameter \"target\"");
+    refused("{\"kind\": \"revoke\", \"vault\": \"kv-a\", \"principal\": \"x\", \"key\": \"k1\"}",
+            "a revoke fault has no parameter \"key\"");
+    assert_int_equal(nlisted(), 0);
+    /* Every documented parameter of a kind is taken. */
+    add_ok("{\"kind\": \"error\", \"target\": \"arm\", \"rate\": 0.5, \"status\": 500, "
+           "\"retry_after\": 2, \"duration_seconds\": 60}");
+    add_ok("{\"kind\": \"latency\", \"target\": \"vault:KV-A@EastUS2\", \"ms\": 5, "
+           "\"jitter_ms\": 1}");
+    assert_int_equal(nlisted(), 2);
 }
 
 static void test_add_params(void **state)
@@ -717,7 +746,8 @@ static void test_state_validation(void **state)
     refused("{\"kind\": \"key-disable\"}", "needs \"key\"");
     refused("{\"kind\": \"key-disable\", \"key\": \"k1\"}", "needs \"vault\"");
     refused("{\"kind\": \"key-disable\", \"vault\": \"kv-a\"}", "needs \"key\"");
-    refused("{\"kind\": \"key-disable\", \"vault\": 3, \"key\": \"k1\"}", "needs \"vault\"");
+    refused("{\"kind\": \"key-disable\", \"vault\": 3, \"key\": \"k1\"}",
+            "\"vault\" must be a string");
     refused("{\"kind\": \"key-disable\", \"vault\": \"kv-x\", \"key\": \"k1\"}", "no vault 'kv-x'");
     refused("{\"kind\": \"key-disable\", \"vault\": \"kv-a\", \"key\": \"nope\"}",
             "no key version kv-a/nope");
@@ -978,6 +1008,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         REGISTRY_TEST(test_add_degenerate),
         REGISTRY_TEST(test_add_targets),
+        WORLD_TEST(test_add_strict),
         REGISTRY_TEST(test_add_params),
         REGISTRY_TEST(test_add_tls_listener_https_only),
         WORLD_TEST(test_add_duration),
