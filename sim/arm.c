@@ -203,7 +203,7 @@ static bool match(struct arm_ctx *ctx, const char *pattern, const char **segs, i
 }
 
 static const struct arm_route *const tables[] = {armsql_routes, armfog_routes, armkv_routes,
-                                                 armnet_routes};
+                                                 armnet_routes, armauthz_routes};
 
 static void list_subscriptions(struct arm_ctx *ctx)
 {
@@ -229,14 +229,23 @@ static const struct arm_route common_routes[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* Control-plane roles: what each built-in role may do (actions matched by prefix/suffix). */
+/*
+ * Control-plane roles: what each built-in role may do (actions matched by prefix/suffix).
+ * The three service contributors may also read Microsoft.Authorization (role assignments), as
+ * Azure's definitions of them do, so they can see who else has access.
+ */
 static bool role_allows(const char *role, const char *action)
 {
     if (strcasecmp(role, "Owner") == 0 || strcasecmp(role, "Contributor") == 0)
         return true;
     size_t n = strlen(action);
+    bool read = n >= 5 && strcasecmp(action + n - 5, "/read") == 0;
     if (strcasecmp(role, "Reader") == 0)
-        return n >= 5 && strcasecmp(action + n - 5, "/read") == 0;
+        return read;
+    if (read && strncasecmp(action, "Microsoft.Authorization/", 24) == 0)
+        return strcasecmp(role, "SQL Managed Instance Contributor") == 0 ||
+               strcasecmp(role, "Key Vault Contributor") == 0 ||
+               strcasecmp(role, "Network Contributor") == 0;
     static const struct {
         const char *role, *provider;
     } scoped[] = {{"SQL Managed Instance Contributor", "Microsoft.Sql/"},

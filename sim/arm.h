@@ -3,7 +3,8 @@
  * resource providers tdectl reads and drives: Microsoft.Sql (managed
  * instances, their keys, TDE protector, databases, instance failover groups),
  * Microsoft.KeyVault (vaults, access policies, private endpoint connections,
- * deleted vaults) and Microsoft.Network (private endpoints), plus the
+ * deleted vaults), Microsoft.Network (private endpoints) and
+ * Microsoft.Authorization (role assignments, read only), plus the
  * subscriptions list.
  *
  * Every request goes through ARM's front door in order: request ids and

@@ -5,7 +5,8 @@
  *
  * Files: arm.c (front door, routes), armlro.c (operations), armjson.c
  * (errors, ids, paging), armsql.c (instances, keys, protector, databases),
- * armfog.c (failover groups), armkv.c (vaults), armnet.c (private endpoints).
+ * armfog.c (failover groups), armkv.c (vaults), armnet.c (private endpoints),
+ * armauthz.c (role assignments).
  */
 #ifndef AZSIM_ARMINT_H
 #define AZSIM_ARMINT_H
@@ -55,6 +56,7 @@ extern const struct arm_route armsql_routes[];
 extern const struct arm_route armfog_routes[];
 extern const struct arm_route armkv_routes[];
 extern const struct arm_route armnet_routes[];
+extern const struct arm_route armauthz_routes[];
 
 /* -- answers (armjson.c) -------------------------------------------------------------- */
 void arm_error(struct arm_ctx *ctx, int status, const char *code, const char *fmt, ...)

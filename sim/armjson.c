@@ -43,10 +43,28 @@ void arm_not_found(struct arm_ctx *ctx, const char *type, const char *name)
               "The requested resource of type '%s' with name '%s' was not found.", type, name);
 }
 
+/* text percent-encoded for a query value (unreserved characters stay as they are). */
+static char *query_escape(const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = xmalloc(strlen(text) * 3 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (isalnum(*p) || strchr("-._~", *p)) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /*
  * Lists answer everything at once unless the client asks for a page with
  * $top; nextLink then carries a $skiptoken (base64url of the offset) and the
- * client's query, as ARM's providers do.
+ * client's query ($top, $filter), as ARM's providers do.
  */
 void arm_reply_list(struct arm_ctx *ctx, cJSON *values)
 {
@@ -91,11 +109,15 @@ void arm_reply_list(struct arm_ctx *ctx, cJSON *values)
         char offset[24];
         snprintf(offset, sizeof offset, "%ld", start + count);
         char *token = b64_url_encode((const unsigned char *)offset, strlen(offset));
-        char *link = xasprintf("%s%s?api-version=%s&$top=%ld&$skiptoken=%s", ctx->origin,
-                               ctx->req->path, ctx->api, count, token);
+        const char *filter = http_query(ctx->req, "$filter");
+        char *escaped = filter ? query_escape(filter) : NULL;
+        char *link =
+            xasprintf("%s%s?api-version=%s&$top=%ld&$skiptoken=%s%s%s", ctx->origin, ctx->req->path,
+                      ctx->api, count, token, escaped ? "&$filter=" : "", escaped ? escaped : "");
         cJSON_AddStringToObject(body, "nextLink", link);
         free(link);
         free(token);
+        free(escaped);
     }
     arm_reply(ctx, 200, body);
 }
