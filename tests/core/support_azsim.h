@@ -6,11 +6,10 @@
  * --imds-port 0) in a private scratch folder, with a scenario file, "demo",
  * or scenario JSON text, waits for its ready file and reads it. The binary is
  * $AZSIM when set, else BUILD/sim/azsim next to the test program
- * (BUILD/tests/core/...). azsim's stdout and stderr go to files in the
- * scratch folder; stderr is its request log (one line per request, never a
- * token), which tests may count lines of. azsim gets SIGTERM should the
- * test program die first (PR_SET_PDEATHSIG), so a crashed test leaves no
- * azsim behind. The control interface (faults, clock) is reached with
+ * (BUILD/tests/core/... or BUILD/tests/integration/...). azsim's stdout and stderr go to files in
+ * the scratch folder; stderr is its request log (one line per request, never a token), which tests
+ * may count lines of. azsim gets SIGTERM should the test program die first (PR_SET_PDEATHSIG), so a
+ * crashed test leaves no azsim behind. The control interface (faults, clock) is reached with
  * libcurl, blocking: this is test code, not the loop.
  *
  * support_azsim_stop sends SIGTERM, waits for the exit (SIGKILL after 60 s),
