@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "httpreq.h"
 #include "httpresp.h"
@@ -20,12 +21,18 @@
 #endif
 
 /* Live connections the multi keeps for reuse (keep-alive across requests). */
-#define HTTP_MAX_CACHED_CONNECTIONS 32
+/*
+ * Idle connections kept for reuse. An estate's vaults are each a host of
+ * their own; keeping one connection per vault saves a TLS handshake per vault
+ * per poll (256 sockets stays well inside the usual 1024 descriptors).
+ */
+#define HTTP_MAX_CACHED_CONNECTIONS 256
 
 struct host {
     struct host *next;
     char *key; /* scheme://host:port, lower case */
     unsigned active;
+    bool multiplex; /* answered over HTTP/2: requests share one connection */
 };
 
 enum call_state {
@@ -68,6 +75,7 @@ struct http {
     long timeout_ms;
     size_t max_response;
     unsigned per_host;
+    unsigned connections_per_host;
     struct retry_policy policy;
     bool read_only;
     bool closing;
@@ -82,6 +90,18 @@ struct http {
 };
 
 static void on_transfer_done(struct loop *loop, CURLMsg *msg, void *arg);
+
+/*
+ * Every TLS context libcurl makes: an idle kept-alive connection gives its
+ * 2 x 16 KiB record buffers back, so a connection per vault costs little.
+ */
+static CURLcode ssl_ctx_setup(CURL *easy, void *ssl_ctx, void *arg)
+{
+    (void)easy;
+    (void)arg;
+    SSL_CTX_set_mode((SSL_CTX *)ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
+    return CURLE_OK;
+}
 
 /* Jitter for the backoff: any 32 random bits do, the clock if OpenSSL fails. */
 static uint32_t random32(const struct http *h)
@@ -132,6 +152,9 @@ struct http *http_create(struct loop *loop, const struct http_config *config, ch
     h->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
     h->max_response = c->max_response > 0 ? c->max_response : 16u << 20;
     h->per_host = c->per_host > 0 ? c->per_host : 6;
+    h->connections_per_host = c->connections_per_host > 0 ? c->connections_per_host : 1;
+    if (h->connections_per_host > h->per_host)
+        h->connections_per_host = h->per_host;
     h->policy.max_attempts = c->max_attempts > 0 ? c->max_attempts : 4;
     h->policy.base_ms = c->retry_base_ms > 0 ? c->retry_base_ms : 800;
     h->policy.max_wait_ms = c->max_retry_wait_ms > 0 ? c->max_retry_wait_ms : 8000;
@@ -143,6 +166,7 @@ struct http *http_create(struct loop *loop, const struct http_config *config, ch
     }
     curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)HTTP_MAX_CACHED_CONNECTIONS);
     curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->connections_per_host);
     loop_set_done_hook(loop, on_transfer_done, h);
     return h;
 }
@@ -301,9 +325,21 @@ static void call_start(struct http_call *call)
     }
 }
 
+/*
+ * How many requests a host may have running: over HTTP/2 they are streams
+ * of one connection (per_host); over HTTP/1.1 each needs a connection of its
+ * own, and a TLS handshake costs more than waiting a round trip, so only
+ * connections_per_host (the breadth comes from the many vaults instead).
+ * Until a host has answered once its protocol is unknown: one at a time.
+ */
+static unsigned host_limit(const struct http *h, const struct host *host)
+{
+    return host->multiplex ? h->per_host : h->connections_per_host;
+}
+
 static void call_dispatch(struct http_call *call)
 {
-    if (call->host->active < call->h->per_host)
+    if (call->host->active < host_limit(call->h, call->host))
         call_start(call);
     else
         queue_push(call->h, call);
@@ -315,7 +351,7 @@ static void host_released(struct http *h, struct host *host)
     if (h->closing)
         return;
     struct http_call *c = h->qhead;
-    while (c && host->active < h->per_host) {
+    while (c && host->active < host_limit(h, host)) {
         struct http_call *next = c->qnext;
         if (c->host == host) {
             queue_remove(h, c);
@@ -405,6 +441,10 @@ static void on_transfer_done(struct loop *loop, CURLMsg *msg, void *arg)
     if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || priv == NULL)
         return;
     struct http_call *call = (struct http_call *)(void *)priv;
+    long version = 0;
+    if (curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+        version >= CURL_HTTP_VERSION_2_0)
+        call->host->multiplex = true;
     curl_multi_remove_handle(h->multi, easy);
     call->host->active--;
     call_attempt_end(call, rc);
@@ -444,6 +484,7 @@ static char *call_easy(struct http_call *call)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (h->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_file);
+    curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 3600L); /* parse the CA bundle once an hour */
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     /*
      * Over TLS, ALPN tells within the handshake whether a connection can
@@ -467,6 +508,10 @@ static char *call_easy(struct http_call *call)
     curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
     if (h->resolve)
         curl_easy_setopt(e, CURLOPT_RESOLVE, h->resolve);
+    if (loop_share(h->loop))
+        curl_easy_setopt(e, CURLOPT_SHARE, loop_share(h->loop));
+    if (!plain)
+        curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_setup);
     if (call->req.local)
         curl_easy_setopt(e, CURLOPT_NOPROXY, "*"); /* IMDS and loopback: never a proxy */
     curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)call);

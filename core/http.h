@@ -3,7 +3,8 @@
  *
  * libcurl multi on the one loop; TLS always verified (system CAs, or a CA file
  * for azsim); HTTP/2 and keep-alive where offered; connect and total timeouts;
- * a cap on the response size; a limit of concurrent transfers per host (the
+ * a cap on the response size; a limit of concurrent transfers per host (one
+ * connection per HTTP/1.1 host, per_host streams on an HTTP/2 one; the
  * rest wait in a FIFO queue, and waiting costs them neither a retry nor their
  * timeout); retries as the Azure SDKs do them (retry.h), waited on loop timers
  * and capped so an on-call console never hangs; an x-ms-client-request-id on
@@ -42,18 +43,19 @@ struct http;
 struct http_call;
 
 struct http_config {
-    const char *ca_file;        /* NULL: the system's CAs */
-    long connect_timeout_ms;    /* 0: 5000 */
-    long timeout_ms;            /* one attempt, whole transfer; 0: 30000 */
-    size_t max_response;        /* bytes; 0: 16 MiB; larger answers fail with CORE_ERR_LIMIT */
-    unsigned per_host;          /* concurrent transfers per host; 0: 6 */
-    unsigned max_attempts;      /* including the first; 0: 4 */
-    int64_t max_retry_wait_ms;  /* longest single wait before a retry; 0: 8000 */
-    int64_t retry_base_ms;      /* first backoff, doubled each retry; 0: 800 */
-    int64_t retry_budget_ms;    /* retries stop once a request has taken this long; 0: 30000 */
-    bool read_only;             /* the gate: refuse what could change Azure */
-    const char *const *resolve; /* CURLOPT_RESOLVE entries ("host:port:addr"), NULL-terminated */
-    const char *user_agent;     /* NULL: "tdectl/VERSION" */
+    const char *ca_file;           /* NULL: the system's CAs */
+    long connect_timeout_ms;       /* 0: 5000 */
+    long timeout_ms;               /* one attempt, whole transfer; 0: 30000 */
+    size_t max_response;           /* bytes; 0: 16 MiB; larger answers fail with CORE_ERR_LIMIT */
+    unsigned per_host;             /* concurrent requests per HTTP/2 host (streams); 0: 6 */
+    unsigned connections_per_host; /* connections, so requests, per HTTP/1.1 host; 0: 1 */
+    unsigned max_attempts;         /* including the first; 0: 4 */
+    int64_t max_retry_wait_ms;     /* longest single wait before a retry; 0: 8000 */
+    int64_t retry_base_ms;         /* first backoff, doubled each retry; 0: 800 */
+    int64_t retry_budget_ms;       /* retries stop once a request has taken this long; 0: 30000 */
+    bool read_only;                /* the gate: refuse what could change Azure */
+    const char *const *resolve;    /* CURLOPT_RESOLVE entries ("host:port:addr"), NULL-terminated */
+    const char *user_agent;        /* NULL: "tdectl/VERSION" */
 };
 
 struct http_header {

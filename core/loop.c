@@ -28,6 +28,7 @@ struct timer {
 
 struct loop {
     CURLM *multi;
+    CURLSH *share; /* TLS sessions and DNS answers, for every transfer of this loop */
     loop_done_fn done;
     void *done_arg;
 
@@ -100,6 +101,15 @@ struct loop *loop_create(char **cause)
     }
     struct loop *loop = xcalloc(1, sizeof *loop);
     loop->multi = multi;
+    /*
+     * One thread, so the share needs no lock functions. Sessions let a new
+     * connection to a host resume TLS instead of a full handshake.
+     */
+    loop->share = curl_share_init();
+    if (loop->share) {
+        curl_share_setopt(loop->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        curl_share_setopt(loop->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    }
     loop->now = clock_ms(CLOCK_MONOTONIC);
     atomic_init(&loop->stopped, false);
     return loop;
@@ -109,7 +119,9 @@ void loop_destroy(struct loop *loop)
 {
     if (loop == NULL)
         return;
-    curl_multi_cleanup(loop->multi);
+    curl_multi_cleanup(loop->multi); /* closes cached connections before their share goes */
+    if (loop->share)
+        curl_share_cleanup(loop->share);
     free(loop->watches);
     free(loop->timers);
     free(loop->waitfds);
@@ -122,6 +134,11 @@ void loop_destroy(struct loop *loop)
 CURLM *loop_multi(struct loop *loop)
 {
     return loop->multi;
+}
+
+CURLSH *loop_share(struct loop *loop)
+{
+    return loop->share;
 }
 
 void loop_set_done_hook(struct loop *loop, loop_done_fn fn, void *arg)

@@ -5,7 +5,7 @@
  * front ends add (stdin, a signal self-pipe, a child's pipe) and wakes for the
  * earliest timer. Nothing registered with the loop may block.
  *
- * Ownership: the loop owns the CURLM handle (the transport adds its easy
+ * Ownership: the loop owns the CURLM handle and a CURLSH share (the transport adds its easy
  * handles to it and is told about finished transfers through the done hook).
  * Callbacks run on the loop's thread from loop_run_once; they may add and
  * remove descriptors and timers, including their own.
@@ -39,6 +39,8 @@ int loop_check_curl(const curl_version_info_data *info, char **cause);
 void loop_destroy(struct loop *loop);
 
 CURLM *loop_multi(struct loop *loop);
+/* A share handle (TLS sessions, DNS) for the loop's transfers; NULL if libcurl had none. */
+CURLSH *loop_share(struct loop *loop);
 void loop_set_done_hook(struct loop *loop, loop_done_fn fn, void *arg);
 
 /*

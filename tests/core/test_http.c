@@ -815,13 +815,45 @@ static void test_read_only_switched(void **state)
     fx_stop(&f);
 }
 
+/* An HTTP/1.1 host gets one connection by default: requests take turns on it. */
+static void test_http1_host_one_connection(void **state)
+{
+    (void)state;
+    struct fx f;
+    struct http_config c = cfg();
+    fx_start(&f, &c);
+    support_server_set_default(f.srv, &(struct support_server_reply){.delay_ms = 30});
+    enum { N = 5 };
+    struct got g[N];
+    memset(g, 0, sizeof g);
+    for (int i = 0; i < N; i++)
+        get(&f, "/keys", &g[i]);
+    int done = 0;
+    int64_t end = mono_ms() + 5000;
+    while (done < N && mono_ms() < end) {
+        loop_run_once(f.loop, 20);
+        done = 0;
+        for (int i = 0; i < N; i++)
+            done += g[i].calls;
+    }
+    assert_int_equal(done, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(g[i].err, CORE_OK);
+        got_free(&g[i]);
+    }
+    assert_int_equal(support_server_peak(f.srv), 1);
+    assert_int_equal(support_server_connections(f.srv), 1);
+    fx_stop(&f);
+}
+
 static void test_per_host_limit(void **state)
 {
     (void)state;
     struct fx f;
     struct http_config c = cfg();
     c.per_host = 2;
-    c.timeout_ms = 300; /* less than the last one waits in the queue: that must not count */
+    c.connections_per_host = 2; /* an HTTP/1.1 server: one request per connection */
+    c.timeout_ms = 300;         /* less than the last one waits in the queue: that must not count */
     fx_start(&f, &c);
     support_server_set_default(f.srv, &(struct support_server_reply){.delay_ms = 120});
     enum { N = 8 };
@@ -1177,6 +1209,7 @@ int main(void)
         cmocka_unit_test(test_size_cap),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_read_only_switched),
+        cmocka_unit_test(test_http1_host_one_connection),
         cmocka_unit_test(test_per_host_limit),
         cmocka_unit_test(test_plain_http_hosts),
         cmocka_unit_test(test_other_host_not_blocked),
