@@ -3,14 +3,15 @@
  * prints figures, it asserts nothing).
  *
  *   core_sweep --ready-file F --subscription S --tenant T --client-id C
- *              --client-secret X [--warm N] [--in-flight N]
+ *              --client-secret X [--warm N] [--in-flight N] [--per-host N]
  *
  * Against a running azsim (its ready file gives the ports, the CA and the
  * endpoints), it starts a session with no snapshot, waits for the first full
  * sweep (cold: every instance, key, version and its material), then runs N
  * (default 3) more full sweeps (warm: what changes is re-read, material is
  * not) and prints one JSON line per sweep:
- *   {"mode":"cold","seconds":0.83,"requests":5604,"failures":0,"peak_rss_kb":14200,...}
+ *   {"client":"tdectl","mode":"cold","seconds":0.83,"client_cpu_seconds":0.61,
+ *    "requests":5604,"failures":0,"peak_rss_kb":14200,...}
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
 struct run {
     struct session *s;
     int sweeps_wanted, sweeps_done;
-    double started;
+    double started, cpu_started;
     uint64_t requests_before;
 };
 
@@ -45,6 +46,16 @@ static long peak_rss_kb(void)
 {
     struct rusage ru;
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+/* User plus system CPU seconds this process has used. */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void counts(const struct run *run, size_t *instances, size_t *vaults, size_t *versions)
@@ -69,10 +80,11 @@ static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
     size_t instances, vaults, versions;
     counts(run, &instances, &vaults, &versions);
     fprintf(stdout,
-            "{\"mode\":\"%s\",\"seconds\":%.3f,\"requests\":%llu,\"failures\":%llu,"
+            "{\"client\":\"tdectl\",\"mode\":\"%s\",\"seconds\":%.3f,"
+            "\"client_cpu_seconds\":%.3f,\"requests\":%llu,\"failures\":%llu,"
             "\"instances\":%zu,\"vaults\":%zu,\"versions\":%zu,\"peak_rss_kb\":%ld}\n",
             run->sweeps_done == 0 ? "cold" : "warm", now_s() - run->started,
-            (unsigned long long)(hs.attempts - run->requests_before),
+            cpu_s() - run->cpu_started, (unsigned long long)(hs.attempts - run->requests_before),
             (unsigned long long)es.failures, instances, vaults, versions, peak_rss_kb());
     fflush(stdout);
     if (++run->sweeps_done >= run->sweeps_wanted) {
@@ -81,6 +93,7 @@ static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
     }
     run->requests_before = http_stats(session_http(run->s)).attempts;
     run->started = now_s();
+    run->cpu_started = cpu_s();
     engine_refresh(e);
 }
 
@@ -105,7 +118,7 @@ static const char *ready_str(const cJSON *ready, const char *name)
 static int usage(void)
 {
     fprintf(stderr, "usage: core_sweep --ready-file F --subscription S --tenant T --client-id C "
-                    "--client-secret X [--warm N] [--in-flight N]\n");
+                    "--client-secret X [--warm N] [--in-flight N] [--per-host N]\n");
     return 2;
 }
 
@@ -114,6 +127,7 @@ int main(int argc, char **argv)
     const char *ready_path = NULL, *sub = NULL, *tenant = NULL, *client = NULL, *secret = NULL;
     int warm = 3;
     unsigned in_flight = 0;
+    long per_host = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--ready-file") == 0)
             ready_path = argv[i + 1];
@@ -129,6 +143,8 @@ int main(int argc, char **argv)
             warm = (int)strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--in-flight") == 0)
             in_flight = (unsigned)strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--per-host") == 0)
+            per_host = strtol(argv[i + 1], NULL, 10);
         else
             return usage();
     }
@@ -157,6 +173,8 @@ int main(int argc, char **argv)
     c.subscriptions[0] = xstrdup(sub);
     c.nsubscriptions = 1;
     c.poll_max_rpm = 100000; /* the periodic budget does not apply to these sweeps anyway */
+    if (per_host > 0)
+        c.http_per_host = per_host;
     cJSON_Delete(ready);
 
     char *cause = NULL;
@@ -168,7 +186,8 @@ int main(int argc, char **argv)
         config_cleanup(&c);
         return 1;
     }
-    struct run run = {.s = s, .sweeps_wanted = 1 + warm, .started = now_s()};
+    struct run run = {
+        .s = s, .sweeps_wanted = 1 + warm, .started = now_s(), .cpu_started = cpu_s()};
     engine_on_sweep(session_engine(s), on_sweep, &run);
     engine_start(session_engine(s));
     loop_run(session_loop(s));

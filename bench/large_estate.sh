@@ -128,9 +128,23 @@ for (client, mode), xs in runs.items():
     med = lambda k: show(statistics.median(x[k] for x in xs if x.get(k) is not None)) \
         if any(x.get(k) is not None for x in xs) else "-"
     print("bench large_estate summary client=%s mode=%s runs=%d median_seconds=%s "
-          "median_requests=%s median_objects=%s max_peak_rss_kb=%s median_azsim_cpu_seconds=%s"
-          % (client, mode, len(xs), med("seconds"), med("requests"), med("objects"),
-             max((x.get("peak_rss_kb") or 0) for x in xs), med("azsim_cpu_seconds")))
+          "median_client_cpu_seconds=%s median_requests=%s median_objects=%s "
+          "max_peak_rss_kb=%s median_azsim_cpu_seconds=%s"
+          % (client, mode, len(xs), med("seconds"), med("client_cpu_seconds"), med("requests"),
+             med("objects"), max((x.get("peak_rss_kb") or 0) for x in xs),
+             med("azsim_cpu_seconds")))
+# How many times faster tdectl's cold sweep is than each SDK mode (wall clock and client CPU).
+def median_of(client, mode, key):
+    xs = [x[key] for x in runs.get((client, mode), []) if x.get(key) is not None]
+    return statistics.median(xs) if xs else None
+cold = median_of("tdectl", "cold", "seconds")
+cold_cpu = median_of("tdectl", "cold", "client_cpu_seconds")
+for mode in ("sequential", "parallel"):
+    sdk, sdk_cpu = median_of("sdk", mode, "seconds"), median_of("sdk", mode, "client_cpu_seconds")
+    if cold and sdk:
+        print("bench large_estate ratio sdk_%s/tdectl_cold wall=%.1fx client_cpu=%s"
+              % (mode, sdk / cold,
+                 "%.1fx" % (sdk_cpu / cold_cpu) if sdk_cpu and cold_cpu else "-"))
 EOF
 grep -q . "$tmp/azsim.err" && { echo "bench: azsim's warnings:"; tail -n 5 "$tmp/azsim.err"; }
 exit 0

@@ -24,7 +24,8 @@ as Key Vault clients are per vault.
 
 Prints one JSON line per mode and run to stdout:
   {"client": "sdk", "mode": "sequential"|"parallel", "run": 1, "threads": 1|16,
-   "seconds": S, "requests": R, "objects": O, "peak_rss_kb": K, "azsim_cpu_seconds": C,
+   "seconds": S, "client_cpu_seconds": U, "requests": R, "objects": O, "peak_rss_kb": K,
+   "azsim_cpu_seconds": C,
    "requests_by_service": {...}, "objects_by_kind": {...}, "status": {...}, "errors": E}
 (peak_rss_kb is this Python process's peak so far; azsim_cpu_seconds is the CPU
 time azsim used during the run, read from /proc when azsim runs on this machine)
@@ -293,6 +294,7 @@ def run_once(args, ready, mode, run):
     forget_challenges()
     tally = Tally()
     cpu_before = server_cpu(ready.get("pid"))
+    own = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     clients = Clients(args, ready, tally)
     try:
@@ -303,10 +305,13 @@ def run_once(args, ready, mode, run):
     finally:
         seconds = time.perf_counter() - start
         cpu_after = server_cpu(ready.get("pid"))
+        own_after = resource.getrusage(resource.RUSAGE_SELF)
         clients.close()
     return {"client": "sdk", "mode": mode, "run": run,
             "threads": 1 if mode == "sequential" else args.threads,
             "seconds": round(seconds, 3), "requests": sum(tally.requests.values()),
+            "client_cpu_seconds": round(own_after.ru_utime + own_after.ru_stime
+                                        - own.ru_utime - own.ru_stime, 3),
             "objects": sum(tally.objects.values()),
             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "azsim_cpu_seconds": (round(cpu_after - cpu_before, 2)
@@ -339,6 +344,8 @@ def main(argv):
                 "client": "sdk", "mode": mode, "run": "median", "runs": len(lines),
                 "threads": lines[0]["threads"],
                 "seconds": round(statistics.median(x["seconds"] for x in lines), 3),
+                "client_cpu_seconds": round(statistics.median(x["client_cpu_seconds"]
+                                                              for x in lines), 3),
                 "requests": round(statistics.median(x["requests"] for x in lines)),
                 "objects": round(statistics.median(x["objects"] for x in lines)),
                 "peak_rss_kb": max(x["peak_rss_kb"] for x in lines),
