@@ -30,7 +30,11 @@
  * The Inaccessible clock (healclock.h) is part of I06: an instance whose
  * databases are Inaccessible, or which the what-if model says has lost key
  * access now (predicted, before any database flips), gets a CRIT I06 finding
- * whose first_seen is the earliest sign; health_clock gives the clock.
+ * whose first_seen is the earliest sign; health_clock gives the clock. With
+ * databases Inaccessible and a usable path in the model, the evidence says
+ * "key access looks back" only when tdectl had seen the cause (cause_seen);
+ * otherwise the cause is outside what it reads (the instance's own path to
+ * the vault: subnet rules, routes, private DNS) and the evidence says so.
  *
  * Judgement calls (where section A leaves room):
  *   - Vault rules judge only vaults some instance uses (protector or
@@ -90,6 +94,9 @@ struct health_finding {
     bool stale;         /* judged on data whose last read failed or is too old */
     int64_t first_seen; /* wall ms */
     int64_t last_seen;  /* wall ms: the last evaluation that found it */
+    int64_t cause_seen; /* I06 only: when tdectl first saw a cause of the loss in what it
+                           reads (a predicted loss), wall ms; 0: never (the cause is
+                           outside its view, e.g. the instance's own network path) */
 };
 
 struct rules_eval;

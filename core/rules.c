@@ -258,16 +258,16 @@ void rules_emit(struct rules_eval *ev, enum health_sev sev, bool stale, const ch
     f->stale = stale;
 }
 
-int64_t rules_prev_first_seen(const struct rules_eval *ev, const char *rule, const char *subject,
-                              const char *key)
+const struct health_finding *rules_prev(const struct rules_eval *ev, const char *rule,
+                                        const char *subject, const char *key)
 {
     for (size_t i = 0; i < ev->nprev; i++) {
         const struct health_finding *f = &ev->prev[i];
         if (strcmp(f->rule, rule) == 0 && strcmp(f->subject, subject) == 0 &&
             strcmp(f->key, key ? key : "") == 0)
-            return f->first_seen;
+            return f;
     }
-    return 0;
+    return NULL;
 }
 
 bool rules_read(const struct fresh *f)

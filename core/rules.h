@@ -43,7 +43,7 @@ struct rules_eval {
     size_t ncurrent;
     struct rules_active *active;
     size_t nactive;
-    /* The previous evaluation's findings (for first_seen of I06). */
+    /* The previous evaluation's findings (for first_seen and cause_seen of I06). */
     const struct health_finding *prev;
     size_t nprev;
     /* Output. */
@@ -62,9 +62,9 @@ void rules_cleanup(struct rules_eval *ev);
 void rules_emit(struct rules_eval *ev, enum health_sev sev, bool stale, const char *subject,
                 const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* first_seen of the previous evaluation's finding with this identity, 0 when none. */
-int64_t rules_prev_first_seen(const struct rules_eval *ev, const char *rule, const char *subject,
-                              const char *key);
+/* The previous evaluation's finding with this identity, or NULL. */
+const struct health_finding *rules_prev(const struct rules_eval *ev, const char *rule,
+                                        const char *subject, const char *key);
 
 /* Read at least once; stale (last try failed, never read, or older than max age). */
 bool rules_read(const struct fresh *f);

@@ -84,12 +84,22 @@ static void i03_instance(struct rules_eval *ev, const struct model_instance *mi)
     const struct model_key *k = model_key(model_vault(ev->m, vault), key);
     if (k == NULL || !rules_read(&k->versions_fresh))
         return;
+    /*
+     * Versions are oldest first. Only a newer enabled version counts: when the
+     * protector itself is disabled (K01) the latest enabled one is older, and
+     * going back to it is no remedy.
+     */
+    size_t at = k->nversions;
+    for (size_t i = 0; i < k->nversions && at == k->nversions; i++) {
+        if (same(k->versions[i].version, version))
+            at = i;
+    }
     const struct model_version *latest = NULL;
-    for (size_t i = k->nversions; i-- > 0 && latest == NULL;) {
+    for (size_t i = k->nversions; at < k->nversions && i-- > at + 1 && latest == NULL;) {
         if (k->versions[i].enabled)
             latest = &k->versions[i];
     }
-    if (latest == NULL || same(latest->version, version))
+    if (latest == NULL)
         return;
     rules_date(latest->created, date);
     rules_emit(ev, ev->rule->sev, rules_stale(ev, &k->versions_fresh),
@@ -192,24 +202,41 @@ static size_t inaccessible_dbs(const struct model_instance *mi, char *buf, size_
     return n;
 }
 
+/* What the evidence adds after the clock: the cause tdectl sees, or where to look. */
+static const char *i06_outlook(const struct whatif_result *cur, const struct healclock *c,
+                               int64_t cause_seen, char *buf, size_t size)
+{
+    bool back = cur && (cur->outcome == WHATIF_UNAFFECTED || cur->outcome == WHATIF_VIA_SECONDARY);
+    if (cur && cur->outcome == WHATIF_INACCESSIBLE)
+        snprintf(buf, size, "; cause: %s", cur->code);
+    else if (!back)
+        buf[0] = '\0';
+    else if (cause_seen == 0) /* never saw a cause: it is outside what tdectl reads */
+        snprintf(buf, size,
+                 "; tdectl sees no cause in what it reads (vaults, grants, key and endpoints "
+                 "look usable): check the instance's own path to its vaults (subnet rules, "
+                 "routes, private DNS)%s",
+                 c->revalidate_only ? ", then revalidate" : "");
+    else
+        snprintf(buf, size, "%s",
+                 c->revalidate_only ? "; key access looks back: revalidate to bring them back"
+                                    : "; key access looks back: they should heal on their own");
+    return buf;
+}
+
 static void i06_actual(struct rules_eval *ev, const struct model_instance *mi, size_t bad,
-                       const char *names, const struct healclock *c, const char *clock,
-                       const struct whatif_result *cur, const char *subj)
+                       const char *names, const char *clock, const char *outlook, const char *subj)
 {
     char since[16];
     rules_hhmm(mi->inaccessible_since ? mi->inaccessible_since : ev->now_ms, since);
-    bool back = cur && (cur->outcome == WHATIF_UNAFFECTED || cur->outcome == WHATIF_VIA_SECONDARY);
     rules_emit(ev, ev->rule->sev, rules_stale(ev, &mi->dbs_fresh), subj, "",
                "%zu of %zu databases Inaccessible (%s) since %s; %s%s", bad, mi->ndbs, names, since,
-               clock,
-               !back                ? ""
-               : c->revalidate_only ? "; key access looks back: revalidate to bring them back"
-                                    : "; key access looks back: they should heal on their own");
+               clock, outlook);
 }
 
 static void i06_instance(struct rules_eval *ev, const struct model_instance *mi)
 {
-    char subj[192], names[256], clock[192], by[16];
+    char subj[192], names[256], clock[192], by[16], outlook[256];
     size_t bad = rules_read(&mi->dbs_fresh) ? inaccessible_dbs(mi, names, sizeof names) : 0;
     const struct whatif_result *cur = rules_current(ev, mi);
     bool predicted = cur && cur->outcome == WHATIF_INACCESSIBLE;
@@ -217,21 +244,27 @@ static void i06_instance(struct rules_eval *ev, const struct model_instance *mi)
         return;
     rules_subject(subj, "instance", mi->name);
     /* The earliest sign: this finding's first_seen, when it started as a prediction. */
-    int64_t first = rules_prev_first_seen(ev, ev->rule->id, subj, "");
+    const struct health_finding *prev = rules_prev(ev, ev->rule->id, subj, "");
+    int64_t first = prev ? prev->first_seen : 0, cause = prev ? prev->cause_seen : 0;
     if (first == 0 && predicted)
         first = ev->now_ms;
+    if (cause == 0 && predicted)
+        cause = ev->now_ms;
     int64_t since = bad ? (mi->inaccessible_since ? mi->inaccessible_since : ev->now_ms) : 0;
     struct healclock c;
     healclock_compute(first, since, ev->now_ms, &ev->clock, &c);
     healclock_describe(&c, &ev->clock, clock, sizeof clock);
     if (bad) {
-        i06_actual(ev, mi, bad, names, &c, clock, cur, subj);
-        return;
+        i06_actual(ev, mi, bad, names, clock, i06_outlook(cur, &c, cause, outlook, sizeof outlook),
+                   subj);
+    } else {
+        rules_hhmm(c.inaccessible_at_ms, by);
+        rules_emit(ev, ev->rule->sev, false, subj, "",
+                   "key access lost (predicted, %s): %s; databases can turn Inaccessible from "
+                   "%s; %s",
+                   cur->code, cur->reason, by, clock);
     }
-    rules_hhmm(c.inaccessible_at_ms, by);
-    rules_emit(ev, ev->rule->sev, false, subj, "",
-               "key access lost (predicted, %s): %s; databases can turn Inaccessible from %s; %s",
-               cur->code, cur->reason, by, clock);
+    ev->out[ev->n - 1].cause_seen = cause;
 }
 
 void rules_inst_i06(struct rules_eval *ev)

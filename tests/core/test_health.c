@@ -566,6 +566,8 @@ static void test_clock_from_prediction(void **state)
     f = must_find(h, "I06", subject);
     assert_contains(f->evidence, "2 of 3 databases Inaccessible (sales, inventory)");
     assert_contains(f->evidence, "15 min left");
+    assert_contains(f->evidence, "cause: AzureKeyVaultMissingPermissions");
+    assert_int_equal(f->cause_seen, NOW);
     assert_true(health_clock(h, mi, NOW + 15 * MINUTE, &c));
     assert_false(c.predicted);
     assert_int_equal(c.inaccessible_at_ms, NOW + 12 * MINUTE);
@@ -585,6 +587,29 @@ static void test_clock_from_prediction(void **state)
     model_destroy(m);
 }
 
+/* A cause tdectl saw, gone within the window: access looks back, they heal on their own. */
+static void test_clock_cause_gone(void **state)
+{
+    (void)state;
+    struct model *m = support_estate(NULL);
+    struct health *h = health_create();
+    const char *subject = "instance sqlmi-prod-eus2";
+    PROT(m, SUPPORT_KV_EUS2)->enabled = false;
+    health_evaluate(h, m, NOW, NULL);
+    assert_contains(must_find(h, "I06", subject)->evidence, "predicted, AzureKeyVaultKeyDisabled");
+    support_set_dbs(m, ME(m), 3, 3, NOW + 10 * MINUTE);
+    health_evaluate(h, m, NOW + 10 * MINUTE, NULL);
+    assert_contains(must_find(h, "I06", subject)->evidence, "cause: AzureKeyVaultKeyDisabled");
+    PROT(m, SUPPORT_KV_EUS2)->enabled = true;
+    health_evaluate(h, m, NOW + 12 * MINUTE, NULL);
+    const struct health_finding *f = must_find(h, "I06", subject);
+    assert_contains(f->evidence, "18 min left");
+    assert_contains(f->evidence, "key access looks back: they should heal on their own");
+    assert_int_equal(f->cause_seen, NOW);
+    health_destroy(h);
+    model_destroy(m);
+}
+
 static void test_clock_from_databases(void **state)
 {
     (void)state;
@@ -596,13 +621,37 @@ static void test_clock_from_databases(void **state)
     health_evaluate(h, m, NOW, NULL);
     const struct health_finding *f = must_find(h, "I06", "instance sqlmi-prod-cus");
     assert_contains(f->evidence, "15 min left");
-    assert_contains(f->evidence, "they should heal on their own");
+    /* tdectl never saw a cause: it does not claim access is back, it says where to look. */
+    assert_null(strstr(f->evidence, "looks back"));
+    assert_contains(f->evidence, "tdectl sees no cause in what it reads");
+    assert_contains(f->evidence, "the instance's own path to its vaults");
+    assert_int_equal(f->cause_seen, 0);
     assert_true(health_clock(h, MC(m), NOW, &c));
     assert_int_equal(c.lost_at_ms, NOW - 15 * MINUTE);
     /* Other timings: a 5-minute grace and a 60-minute window. */
     health_set_timing(h, 600, 300, 3600);
     health_evaluate(h, m, NOW, NULL);
     assert_contains(must_find(h, "I06", "instance sqlmi-prod-cus")->evidence, "50 min left");
+    health_destroy(h);
+    model_destroy(m);
+}
+
+/* A disabled protector is K01's; an older enabled version is no "latest" to go back to. */
+static void test_i03_not_backwards(void **state)
+{
+    (void)state;
+    struct model *m = support_estate(NULL);
+    struct health *h = health_create();
+    PROT(m, SUPPORT_KV_EUS2)->enabled = false;
+    health_evaluate(h, m, NOW, NULL);
+    must_find(h, "K01", "key kv-tde-eus2/tde-protector-2025");
+    assert_null(find(h, "I03", "instance sqlmi-prod-eus2"));
+    /* The protector version missing from the list: K01's too, not I03's. */
+    support_set_protector(m, ME(m), SUPPORT_KV_EUS2, SUPPORT_KEY_2025,
+                          "0123456789abcdef0123456789abcdef", SUPPORT_TP_V2, false);
+    health_evaluate(h, m, NOW, NULL);
+    must_find(h, "K01", "key kv-tde-eus2/tde-protector-2025");
+    assert_null(find(h, "I03", "instance sqlmi-prod-eus2"));
     health_destroy(h);
     model_destroy(m);
 }
@@ -626,7 +675,9 @@ int main(void)
         cmocka_unit_test(test_expect_pairs),
         cmocka_unit_test(test_k11),
         cmocka_unit_test(test_clock_from_prediction),
+        cmocka_unit_test(test_clock_cause_gone),
         cmocka_unit_test(test_clock_from_databases),
+        cmocka_unit_test(test_i03_not_backwards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
