@@ -50,6 +50,7 @@ struct az_call {
     enum az_service service;
     char *method, *url, *body;
     bool idempotent;
+    bool bare; /* azure_probe: no token, the first answer is the answer */
     enum send_stage stage;
     bool retried;         /* already answered one 401 */
     char *tenant, *scope; /* of the token in use */
@@ -333,7 +334,7 @@ static void on_http(struct http_result *res, void *arg)
 {
     struct az_call *c = arg;
     c->http_call = NULL;
-    if (res->err != CORE_OK || res->status != 401 || c->retried) {
+    if (c->bare || res->err != CORE_OK || res->status != 401 || c->retried) {
         complete_send(c, res, NULL, CORE_OK);
         return;
     }
@@ -391,6 +392,18 @@ struct az_call *azure_send(struct azure *az, enum az_service service, const char
     return c;
 }
 
+struct az_call *azure_probe(struct azure *az, const char *url, az_fn fn, void *arg)
+{
+    struct az_call *c = call_new(az, CALL_SEND, fn, arg);
+    c->service = AZ_VAULT;
+    c->method = xstrdup("GET");
+    c->url = xstrdup(url);
+    c->bare = true;
+    c->stage = STAGE_PROBE;
+    send_http(c, false);
+    return c;
+}
+
 static void fail_timer(struct loop *loop, void *arg)
 {
     (void)loop;
@@ -418,6 +431,8 @@ static void fill_status(struct az_status *st, const struct http_result *res, str
     st->retry_after_ms = -1;
     st->ratelimit_reads = -1;
     if (res) {
+        st->sent = true;
+        st->attempt_ms = res->attempt_ms;
         st->ratelimit_reads = res->ratelimit_reads;
         st->status = res->status;
         st->request_id = res->request_id;

@@ -48,7 +48,9 @@ struct az_status {
     const char *inner;      /* Key Vault innererror code, NULL when none */
     const char *request_id; /* x-ms-request-id */
     const char *correlation_id;
-    int64_t elapsed_ms;
+    int64_t elapsed_ms;     /* the whole call: token, queue, retries */
+    int64_t attempt_ms;     /* the last HTTP attempt alone: the path's own latency */
+    bool sent;              /* a request reached the transport (else no token, bad argument) */
     int64_t retry_after_ms; /* -1 absent */
     long ratelimit_reads;   /* ARM's x-ms-ratelimit-remaining-subscription-reads; -1 absent */
 };
@@ -107,6 +109,13 @@ struct az_call *azure_get_all(struct azure *az, enum az_service service, const c
  */
 struct az_call *azure_lro(struct azure *az, const char *method, const char *url, const char *body,
                           int64_t timeout_ms, az_fn fn, void *arg);
+
+/*
+ * A bare GET without a token (it never asks Entra ID for one): whatever the
+ * host answers, 401 included, proves the path to it works. For the console's
+ * reachability probe of a vault.
+ */
+struct az_call *azure_probe(struct azure *az, const char *url, az_fn fn, void *arg);
 
 /*
  * A call that fails without sending anything (a bad argument caught before a

@@ -73,10 +73,11 @@ static bool cache_take(struct engine *e, const char *name, struct model_vault *o
     return false;
 }
 
-/* Role assignments matter for RBAC vaults; read in full sweeps once ARM told us the id. */
+/* Role assignments matter for RBAC vaults (a revoked grant is CRIT): read once ARM told us the id.
+ */
 static void role_reads(struct engine *e, struct sweep *sw, const struct model_vault *v)
 {
-    if (sw->kind == ENGINE_SWEEP_FULL && v->rbac && v->id && !v->deleted &&
+    if (sw->kind != ENGINE_SWEEP_PROBE && v->rbac && v->id && !v->deleted &&
         engine_sweep_claim(sw, "roles", v->name))
         engine_read(e, sw, R_ROLES, v->name, v->id, NULL, NULL);
 }
@@ -126,7 +127,13 @@ static void on_vaults(const struct az_status *st, struct model_vault *items, siz
         v->deleted = false;
         struct model_vault *known = model_vault(e->model, v->name);
         if (known) {
-            role_reads(e, r->sw, model_put_vault(e->model, v));
+            bool was_deleted = known->deleted;
+            known = model_put_vault(e->model, v);
+            role_reads(e, r->sw, known);
+            if (was_deleted) { /* recovered: its keys and path are worth a look now */
+                vault_reads(e, r->sw, known);
+                engine_read(e, r->sw, R_PROBE, known->name, known->uri, NULL, NULL);
+            }
             continue;
         }
         struct arm_vault_cache *c = &e->arm_vaults;
@@ -242,7 +249,8 @@ static void on_keys(const struct az_status *st, char **names, size_t n, void *ar
     stamp(r, &v->keys_fresh, st);
     for (size_t i = 0; i < v->nkeys; i++) {
         engine_read(r->e, r->sw, R_VERSIONS, v->name, v->uri, v->keys[i].name, NULL);
-        if (r->sw->kind == ENGINE_SWEEP_FULL)
+        /* Policies change rarely: full sweeps, and any key whose policy was never read. */
+        if (r->sw->kind == ENGINE_SWEEP_FULL || v->keys[i].rotation_fresh.tried_at == 0)
             engine_read(r->e, r->sw, R_ROTATION, v->name, v->uri, v->keys[i].name, NULL);
     }
     engine_read_done(r, false);
@@ -317,12 +325,16 @@ static void on_probe(const struct az_reply *reply, void *arg)
     struct model_vault *v = model_vault(M(r), r->a);
     /* Any answer, even 401 or 403, proves the console's path to the vault works. */
     bool answered = st->status > 0 && !network_failure(st->err);
+    if (!st->sent) { /* nothing reached the vault: the probe says nothing about the path */
+        engine_read_done(r, false);
+        return;
+    }
     vault_outcome(r, st);
     if (v) {
         int64_t now = engine_wall(r->e);
         if (answered) {
             model_fresh_ok(M(r), &v->probe_fresh, now, st->request_id);
-            v->probe_latency_ms = st->elapsed_ms;
+            v->probe_latency_ms = st->attempt_ms; /* the path alone: no queue, no retry waits */
         } else {
             model_fresh_fail(M(r), &v->probe_fresh, now, st->err, (int)st->status, st->error,
                              st->request_id);
@@ -493,12 +505,25 @@ static void on_fog(const struct az_status *st, struct model_fog *fg, void *arg)
     engine_read_done(r, st->err != CORE_OK);
 }
 
-static void subscription_reads(struct engine *e, struct sweep *sw, const char *sub)
+/*
+ * A subscription's vaults, deleted vaults and private endpoints: one request
+ * each however many there are, and what a revoked grant, a permission-model
+ * flip, a deleted vault or a rejected endpoint changes, so health sweeps read
+ * them too.
+ */
+static void vault_list_reads(struct engine *e, struct sweep *sw, const char *sub)
 {
-    engine_read(e, sw, R_INSTANCES, sub, NULL, NULL, NULL);
+    if (!engine_sweep_claim(sw, "vaults", sub))
+        return;
     engine_read(e, sw, R_VAULTS, sub, NULL, NULL, NULL);
     engine_read(e, sw, R_DELETED_VAULTS, sub, NULL, NULL, NULL);
     engine_read(e, sw, R_PES, sub, NULL, NULL, NULL);
+}
+
+static void subscription_reads(struct engine *e, struct sweep *sw, const char *sub)
+{
+    engine_read(e, sw, R_INSTANCES, sub, NULL, NULL, NULL);
+    vault_list_reads(e, sw, sub);
 }
 
 static void on_subscriptions(const struct az_status *st, struct model_subscription *items, size_t n,
@@ -600,6 +625,8 @@ void discover_full(struct engine *e, struct sweep *sw)
 void discover_health(struct engine *e, struct sweep *sw)
 {
     struct model *m = e->model;
+    for (size_t i = 0; i < m->nsubs; i++)
+        vault_list_reads(e, sw, m->subs[i]->id);
     for (size_t i = 0; i < m->ninstances; i++)
         instance_reads(e, sw, m->instances[i]);
     for (size_t i = 0; i < m->nfogs; i++) {

@@ -62,6 +62,7 @@ struct http_call {
     int64_t sent_at;       /* http_send */
     int64_t first_start;   /* first transfer: the retry budget counts from here */
     int64_t attempt_start; /* this transfer */
+    int64_t attempt_end;   /* when it ended */
     struct httpresp resp;  /* resp.res is what the callback gets */
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -225,6 +226,7 @@ static void call_finish(struct http_call *call)
     call_unlink(call);
     struct http_result *r = &call->resp.res;
     r->elapsed_ms = loop_now(h->loop) - call->sent_at;
+    r->attempt_ms = call->attempt > 0 ? call->attempt_end - call->attempt_start : 0;
     r->attempts = call->attempt;
     enum core_err err = r->err;
     if (err != CORE_OK && err != CORE_ERR_REFUSED && err != CORE_ERR_CANCELLED)
@@ -447,6 +449,7 @@ static void on_transfer_done(struct loop *loop, CURLMsg *msg, void *arg)
         call->host->multiplex = true;
     curl_multi_remove_handle(h->multi, easy);
     call->host->active--;
+    call->attempt_end = loop_now(h->loop);
     call_attempt_end(call, rc);
 }
 

@@ -99,6 +99,7 @@ struct http_result {
     long ratelimit_writes;  /* x-ms-ratelimit-remaining-subscription-writes; -1 absent */
     unsigned attempts;      /* how many times it was sent */
     int64_t elapsed_ms;     /* from http_send to the end, waits included */
+    int64_t attempt_ms;     /* the last attempt alone (no queue, no retry waits); 0: none */
 };
 
 typedef void (*http_done_fn)(struct http_result *res, void *arg);

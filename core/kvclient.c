@@ -151,7 +151,7 @@ struct az_call *kv_probe(struct azure *az, const char *vault, az_fn fn, void *ar
     char *url = kv_url(vault, "/keys", "&maxresults=1");
     if (url == NULL)
         return bad_argument(az, "not a vault URL", fn, arg);
-    struct az_call *c = azure_send(az, AZ_VAULT, "GET", url, NULL, false, fn, arg);
+    struct az_call *c = azure_probe(az, url, fn, arg);
     free(url);
     return c;
 }

@@ -51,7 +51,11 @@ struct az_call *kv_get_key(struct azure *az, const char *vault, const char *key,
 struct az_call *kv_get_rotation_policy(struct azure *az, const char *vault, const char *key,
                                        kv_rotation_fn fn, void *arg);
 struct az_call *kv_list_deleted(struct azure *az, const char *vault, kv_deleted_fn fn, void *arg);
-/* A cheap authenticated read (GET /keys?maxresults=1): any answer proves the path works. */
+/*
+ * The console's reachability probe: GET /keys?maxresults=1 without a token
+ * (no dependency on Entra ID or on permissions); any answer, 401 included,
+ * proves the path works.
+ */
 struct az_call *kv_probe(struct azure *az, const char *vault, az_fn fn, void *arg);
 
 /* What a new key looks like (create). */
