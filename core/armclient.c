@@ -1,5 +1,6 @@
 #include "armclient.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,20 @@ static char *arm_url(struct azure *az, const char *path, const char *api, const 
                      extra ? "&" : "", extra ? extra : "");
 }
 
+/* The same with the path made from fmt. */
+static char *arm_urlf(struct azure *az, const char *api, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *arm_urlf(struct azure *az, const char *api, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *path = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *url = arm_url(az, path, api, NULL);
+    free(path);
+    return url;
+}
+
 #define LIST(prefix, az, path, api, extra, fn, arg)                          \
     do {                                                                     \
         char *url_ = arm_url((az), (path), (api), (extra));                  \
@@ -53,34 +68,29 @@ struct az_call *arm_list_subscriptions(struct azure *az, arm_subscriptions_fn fn
 struct az_call *arm_list_instances(struct azure *az, const char *subscription, arm_instances_fn fn,
                                    void *arg)
 {
-    char *path =
-        xasprintf("/subscriptions/%s/providers/Microsoft.Sql/managedInstances", subscription);
-    char *url = arm_url(az, path, ARM_API_SQL, NULL);
+    char *url =
+        arm_urlf(az, ARM_API_SQL, "/subscriptions/%s/providers/Microsoft.Sql/managedInstances",
+                 subscription);
     struct az_call *c = instances_list(az, AZ_ARM, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
 struct az_call *arm_list_server_keys(struct azure *az, const char *instance_id,
                                      arm_server_keys_fn fn, void *arg)
 {
-    char *path = xasprintf("%s/keys", instance_id);
-    char *url = arm_url(az, path, ARM_API_SQL, NULL);
+    char *url = arm_urlf(az, ARM_API_SQL, "%s/keys", instance_id);
     struct az_call *c = server_keys_list(az, AZ_ARM, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
 struct az_call *arm_list_databases(struct azure *az, const char *instance_id, arm_databases_fn fn,
                                    void *arg)
 {
-    char *path = xasprintf("%s/databases", instance_id);
-    char *url = arm_url(az, path, ARM_API_SQL, NULL);
+    char *url = arm_urlf(az, ARM_API_SQL, "%s/databases", instance_id);
     struct az_call *c = databases_list(az, AZ_ARM, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
@@ -106,23 +116,21 @@ struct az_call *arm_list_fogs(struct azure *az, const char *subscription,
 struct az_call *arm_list_vaults(struct azure *az, const char *subscription, arm_vaults_fn fn,
                                 void *arg)
 {
-    char *path = xasprintf("/subscriptions/%s/providers/Microsoft.KeyVault/vaults", subscription);
-    char *url = arm_url(az, path, ARM_API_KEYVAULT, NULL);
+    char *url = arm_urlf(az, ARM_API_KEYVAULT,
+                         "/subscriptions/%s/providers/Microsoft.KeyVault/vaults", subscription);
     struct az_call *c = vaults_list(az, AZ_ARM, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
 struct az_call *arm_list_deleted_vaults(struct azure *az, const char *subscription, arm_names_fn fn,
                                         void *arg)
 {
-    char *path =
-        xasprintf("/subscriptions/%s/providers/Microsoft.KeyVault/deletedVaults", subscription);
-    char *url = arm_url(az, path, ARM_API_KEYVAULT, NULL);
+    char *url =
+        arm_urlf(az, ARM_API_KEYVAULT,
+                 "/subscriptions/%s/providers/Microsoft.KeyVault/deletedVaults", subscription);
     struct az_call *c = names_list(az, AZ_ARM, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
@@ -138,12 +146,11 @@ struct az_call *arm_list_roles(struct azure *az, const char *scope, arm_roles_fn
 
 struct az_call *arm_list_pes(struct azure *az, const char *subscription, arm_pes_fn fn, void *arg)
 {
-    char *path =
-        xasprintf("/subscriptions/%s/providers/Microsoft.Network/privateEndpoints", subscription);
-    char *url = arm_url(az, path, ARM_API_NETWORK, NULL);
+    char *url =
+        arm_urlf(az, ARM_API_NETWORK,
+                 "/subscriptions/%s/providers/Microsoft.Network/privateEndpoints", subscription);
     struct az_call *c = pes_list(az, AZ_ARM, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
@@ -203,11 +210,9 @@ struct az_call *arm_get_instance(struct azure *az, const char *instance_id, arm_
 struct az_call *arm_get_protector(struct azure *az, const char *instance_id, arm_protector_fn fn,
                                   void *arg)
 {
-    char *path = xasprintf("%s/encryptionProtector/current", instance_id);
-    char *url = arm_url(az, path, ARM_API_SQL, NULL);
+    char *url = arm_urlf(az, ARM_API_SQL, "%s/encryptionProtector/current", instance_id);
     struct az_call *c = protector_get(az, url, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 
@@ -335,11 +340,9 @@ struct az_call *arm_set_protector(struct azure *az, const char *instance_id,
 
 struct az_call *arm_revalidate(struct azure *az, const char *instance_id, az_fn fn, void *arg)
 {
-    char *path = xasprintf("%s/encryptionProtector/current/revalidate", instance_id);
-    char *url = arm_url(az, path, ARM_API_SQL, NULL);
+    char *url = arm_urlf(az, ARM_API_SQL, "%s/encryptionProtector/current/revalidate", instance_id);
     struct az_call *c = azure_lro(az, "POST", url, NULL, 0, fn, arg);
     free(url);
-    free(path);
     return c;
 }
 

@@ -2,6 +2,7 @@
  * discover — which reads a sweep makes, and what each answer changes in the
  * model (see engine.h for the schedule and engine_int.h for reads/sweeps).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -404,15 +405,25 @@ static void on_instance(const struct az_status *st, struct model_instance *mi, v
     engine_read_done(r, st->err != CORE_OK);
 }
 
-static void on_server_keys(const struct az_status *st, struct model_server_key *items, size_t n,
-                           void *arg)
+/* The instance a per-instance ARM answer is about (NULL when it left the model), with part stamped.
+ */
+static struct model_instance *instance_answered(struct read *r, const struct az_status *st,
+                                                size_t part)
 {
-    struct read *r = arg;
     r->call = NULL;
     follow_arm(r, st);
     struct model_instance *mi = model_instance(M(r), r->a);
     if (mi)
-        stamp(r, &mi->keys_fresh, st);
+        stamp(r, (struct fresh *)(void *)((char *)mi + part), st);
+    return mi;
+}
+
+static void on_server_keys(const struct az_status *st, struct model_server_key *items, size_t n,
+                           void *arg)
+{
+    struct read *r = arg;
+    struct model_instance *mi =
+        instance_answered(r, st, offsetof(struct model_instance, keys_fresh));
     if (mi && st->err == CORE_OK) {
         model_set_server_keys(M(r), mi, items, n);
         model_note_protector(M(r), mi);
@@ -429,11 +440,8 @@ static void on_server_keys(const struct az_status *st, struct model_server_key *
 static void on_protector(const struct az_status *st, struct model_protector *p, void *arg)
 {
     struct read *r = arg;
-    r->call = NULL;
-    follow_arm(r, st);
-    struct model_instance *mi = model_instance(M(r), r->a);
-    if (mi)
-        stamp(r, &mi->protector_fresh, st);
+    struct model_instance *mi =
+        instance_answered(r, st, offsetof(struct model_instance, protector_fresh));
     if (mi && st->err == CORE_OK) {
         model_set_protector(M(r), mi, p, engine_wall(r->e));
         key_vault(r->e, r->sw, mi->protector.uri);
@@ -446,11 +454,8 @@ static void on_databases(const struct az_status *st, struct model_database *item
                          void *arg)
 {
     struct read *r = arg;
-    r->call = NULL;
-    follow_arm(r, st);
-    struct model_instance *mi = model_instance(M(r), r->a);
-    if (mi)
-        stamp(r, &mi->dbs_fresh, st);
+    struct model_instance *mi =
+        instance_answered(r, st, offsetof(struct model_instance, dbs_fresh));
     if (mi && st->err == CORE_OK) {
         model_set_databases(M(r), mi, items, n, engine_wall(r->e));
     } else {
