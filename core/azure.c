@@ -72,8 +72,8 @@ struct az_call {
     bool async; /* polling Azure-AsyncOperation (else Location) */
     uint64_t timer;
     int64_t deadline_ms;
-    char *op_status, *op_error;
-    enum core_err fail_err; /* azure_fail */
+    enum core_err fail_err; /* azure_fail: what to report */
+    char *fail_cause;
 };
 
 /* -- bookkeeping ------------------------------------------------------------------------------ */
@@ -126,8 +126,7 @@ static void call_free(struct az_call *c)
     free(c->host);
     free(c->poll_url);
     free(c->location);
-    free(c->op_status);
-    free(c->op_error);
+    free(c->fail_cause);
     free(c);
 }
 
@@ -186,11 +185,6 @@ void azure_destroy(struct azure *az)
 const struct cloud *azure_cloud(const struct azure *az)
 {
     return az->cloud;
-}
-
-struct http *azure_http(const struct azure *az)
-{
-    return az->http;
 }
 
 enum core_err azure_status_err(long status)
@@ -409,8 +403,8 @@ static void fail_timer(struct loop *loop, void *arg)
     (void)loop;
     struct az_call *c = arg;
     c->timer = 0;
-    char *cause = c->op_error;
-    c->op_error = NULL;
+    char *cause = c->fail_cause;
+    c->fail_cause = NULL;
     complete_send(c, NULL, cause, c->fail_err);
     free(cause);
 }
@@ -419,7 +413,7 @@ struct az_call *azure_fail(struct azure *az, enum core_err err, const char *caus
                            void *arg)
 {
     struct az_call *c = call_new(az, CALL_SEND, fn, arg);
-    c->op_error = xstrdup(cause);
+    c->fail_cause = xstrdup(cause);
     c->fail_err = err == CORE_OK ? CORE_ERR_CONFIG : err;
     c->timer = loop_timer(az->loop, 0, fail_timer, c);
     return c;

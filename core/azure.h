@@ -70,7 +70,6 @@ struct azure *azure_create(struct loop *loop, struct http *http, struct auth *au
 void azure_destroy(struct azure *az);
 
 const struct cloud *azure_cloud(const struct azure *az);
-struct http *azure_http(const struct azure *az);
 
 /*
  * One request. body may be NULL. idempotent marks a POST whose repetition is

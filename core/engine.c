@@ -100,6 +100,8 @@ void engine_destroy(struct engine *e)
 {
     if (e == NULL)
         return;
+    if (e->started && e->stats.sweeps > 0)
+        engine_save_snapshot(e, NULL); /* what the last health sweeps saw, for the next start */
     loop_timer_cancel(e->loop, e->full_timer);
     loop_timer_cancel(e->loop, e->health_timer);
     loop_timer_cancel(e->loop, e->probe_timer);
@@ -145,11 +147,6 @@ const struct model *engine_model(const struct engine *e)
     return e->model;
 }
 
-struct model *engine_model_mut(struct engine *e)
-{
-    return e->model;
-}
-
 struct engine_stats engine_stats(const struct engine *e)
 {
     struct engine_stats s = e->stats;
@@ -166,9 +163,12 @@ void engine_on_sweep(struct engine *e, engine_sweep_fn fn, void *arg)
 
 int engine_save_snapshot(struct engine *e, char **cause)
 {
-    if (e->snapshot_path == NULL)
+    if (e->snapshot_path == NULL || e->model->generation == e->saved_generation)
         return 0;
-    return snapshot_save(e->model, e->snapshot_path, engine_wall(e), cause);
+    enum core_err err = snapshot_save(e->model, e->snapshot_path, engine_wall(e), cause);
+    if (err == CORE_OK)
+        e->saved_generation = e->model->generation;
+    return err == CORE_OK ? 0 : -1;
 }
 
 /* -- reads and their queue -------------------------------------------------------------------- */
@@ -213,7 +213,7 @@ static void sweep_end(struct engine *e, struct sweep *sw)
         e->stats.last_sweep_ms = loop_now(e->loop) - sw->started_ms;
     enum engine_sweep kind = sw->kind;
     sweep_free(sw);
-    if (kind != ENGINE_SWEEP_PROBE)
+    if (kind == ENGINE_SWEEP_FULL)
         engine_save_snapshot(e, NULL); /* best effort: a full disk must not stop monitoring */
     if (e->on_sweep)
         e->on_sweep(e, kind, e->on_sweep_arg);
@@ -260,18 +260,20 @@ static struct read *dequeue(struct read **head, struct read **tail)
 /* May the head of a queue start now? *wait_ms says when to look again if not. */
 static bool may_start(struct engine *e, struct read *r, int64_t now, int64_t *wait_ms)
 {
-    if (!r->sw->urgent && !pace_bucket_take(&e->budget, now)) {
-        int64_t w = pace_bucket_wait_ms(&e->budget, now);
+    bool budget = !r->sw->urgent, arm = is_arm(r->kind);
+    int64_t w = budget ? pace_bucket_wait_ms(&e->budget, now) : 0;
+    if (arm) {
+        int64_t a = pace_bucket_wait_ms(&e->arm_bucket, now);
+        w = a > w ? a : w;
+    }
+    if (w > 0) {
         *wait_ms = *wait_ms < 0 || w < *wait_ms ? w : *wait_ms;
         return false;
     }
-    if (is_arm(r->kind) && !pace_bucket_take(&e->arm_bucket, now)) {
-        if (!r->sw->urgent)
-            e->budget.tokens += 1.0; /* give the budget token back */
-        int64_t w = pace_bucket_wait_ms(&e->arm_bucket, now);
-        *wait_ms = *wait_ms < 0 || w < *wait_ms ? w : *wait_ms;
-        return false;
-    }
+    if (budget)
+        pace_bucket_take(&e->budget, now);
+    if (arm)
+        pace_bucket_take(&e->arm_bucket, now);
     return true;
 }
 

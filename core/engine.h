@@ -92,9 +92,11 @@ void engine_refresh_probe(struct engine *e);
 
 void engine_on_sweep(struct engine *e, engine_sweep_fn fn, void *arg);
 const struct model *engine_model(const struct engine *e);
-struct model *engine_model_mut(struct engine *e);
 struct engine_stats engine_stats(const struct engine *e);
-/* Saves the snapshot now (also done after every full and health sweep). */
+/*
+ * Saves the snapshot now when the model changed since the last save (also
+ * done after every full sweep and by engine_destroy): 0, or -1 with *cause.
+ */
 int engine_save_snapshot(struct engine *e, char **cause);
 
 #endif

@@ -100,6 +100,7 @@ struct engine {
     void *on_sweep_arg;
     struct engine_stats stats;
     bool started;
+    uint64_t saved_generation; /* of the model the snapshot last got */
 };
 
 /* -- engine.c -- */
