@@ -89,6 +89,7 @@ struct config {
 
     char *theme;  /* NULL: the console's default */
     char *keymap; /* NULL: the console's default */
+    bool mouse;   /* the console takes the mouse */
 };
 
 enum config_type {

@@ -222,7 +222,8 @@ static const char full[] =
     "           \"max_response_bytes\": 1048576, \"per_host\": 2, \"retry_budget_ms\": 0},\n"
     "  \"expiry_warn_days\": [14, 60],\n"
     "  \"theme\": \"solarized\",\n"
-    "  \"keymap\": \"vi\",\n"
+    "  \"keymap\": \"/etc/tdectl/vi-keymap.json\",\n"
+    "  \"mouse\": true,\n"
     "  \"snapshot\": false\n"
     "}\n";
 
@@ -270,7 +271,8 @@ static void test_every_option(void **state)
     assert_int_equal(c.expiry_warn_days[0], 60); /* sorted, largest first */
     assert_int_equal(c.expiry_warn_days[1], 14);
     assert_string_equal(c.theme, "solarized");
-    assert_string_equal(c.keymap, "vi");
+    assert_string_equal(c.keymap, "/etc/tdectl/vi-keymap.json");
+    assert_true(c.mouse);
     assert_false(c.snapshot);
 
     size_t n;
@@ -386,7 +388,9 @@ static void test_errors(void **state)
         {"{" SCOPE ", \"auth\": []}", "auth: expected an object, got an array"},
         {"{" SCOPE ", \"theme\": 5}", "theme: expected a string, got a number"},
         {"{" SCOPE ", \"theme\": \"\"}", "theme: must not be empty"},
-        {"{" SCOPE ", \"keymap\": \"a\\nb\"}", "keymap: contains a control character"},
+        {"{" SCOPE ", \"keymap\": \"/a\\nb\"}", "keymap: contains a control character"},
+        {"{" SCOPE ", \"keymap\": \"vi\"}", "keymap: "},
+        {"{" SCOPE ", \"mouse\": \"yes\"}", "mouse: expected true or false, got a string"},
         {"{" SCOPE ", \"auth\": {\"client_id\": \"not-a-guid\"}}",
          "auth.client_id: must be a GUID"},
         {"{" SCOPE ", \"auth\": {\"client_id\": \"11111111-2222-3333-4444-55555555555\"}}",
