@@ -1,0 +1,340 @@
+#define _GNU_SOURCE /* pipe2 */
+#include "app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "activity.h"
+#include "appsetup.h"
+#include "cmdline.h"
+#include "demo.h"
+#include "dialog.h"
+#include "draw.h"
+#include "engine.h"
+#include "health.h"
+#include "http.h"
+#include "input.h"
+#include "latency.h"
+#include "loop.h"
+#include "session.h"
+#include "textview.h"
+#include "whatif.h"
+#include "xmem.h"
+
+/* Findings are recomputed at most this often while data streams in. */
+#define EVAL_EVERY_MS 250
+/* The message line clears itself after this long. */
+#define MESSAGE_MS 6000
+
+static const struct view_ops *const view_table[VIEW_COUNT] = {
+    &view_topology_ops,  &view_vaults_ops,   &view_keys_ops,
+    &view_instances_ops, &view_findings_ops, &view_activity_ops,
+};
+
+const struct view_ops *app_view_ops(enum view_id v)
+{
+    return v < VIEW_COUNT ? view_table[v] : NULL;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t app_now(const struct app *a)
+{
+    struct timespec ts;
+    (void)a;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void app_whatif_params(const struct app *a, struct whatif_params *p)
+{
+    whatif_params_init(p, app_now(a));
+    p->check_interval_s = (int64_t)((double)p->check_interval_s / a->time_scale);
+    p->grace_s = (int64_t)((double)p->grace_s / a->time_scale);
+}
+
+void app_message(struct app *a, enum theme_role role, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_role = role;
+    a->message_until = mono_ms() + MESSAGE_MS;
+    a->dirty = true;
+}
+
+void app_show_view(struct app *a, enum view_id v)
+{
+    if (v >= VIEW_COUNT || v == a->view)
+        return;
+    a->previous = a->view;
+    a->view = v;
+    a->need_rebuild = true;
+    a->dirty = true;
+}
+
+bool app_jump(struct app *a, enum view_id v, const char *subject)
+{
+    app_show_view(a, v);
+    view_table[v]->rebuild(a->views[v], a);
+    if (view_table[v]->select(a->views[v], subject))
+        return true;
+    /* Hidden by the filter, or gone: clear the filter and try once more. */
+    view_table[v]->filter(a->views[v], "", NULL);
+    return view_table[v]->select(a->views[v], subject);
+}
+
+void app_refresh(struct app *a)
+{
+    engine_refresh(a->engine);
+    a->sweeping_since = app_now(a);
+    activity_add_note(a->activity, app_now(a), "refresh requested by the operator");
+    app_message(a, THEME_INFO, "reading everything from Azure ...");
+}
+
+/* ---- signals: a self-pipe the loop watches ---- */
+
+static int sig_write_fd = -1;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (sig_write_fd >= 0 && write(sig_write_fd, &b, 1) < 0) {
+        /* the pipe is full: a wake-up is already pending */
+    }
+    errno = saved;
+}
+
+static void handle_resize(struct app *a)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resize_term(ws.ws_row, ws.ws_col);
+    a->repaint_all = true;
+    a->dirty = true;
+}
+
+static void on_sig_pipe(struct loop *loop, int fd, short revents, void *arg)
+{
+    struct app *a = arg;
+    unsigned char buf[64];
+    ssize_t n = read(fd, buf, sizeof buf);
+    bool resized = false;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == SIGWINCH)
+            resized = true; /* several in one pass: one resize (debounced) */
+        else if (buf[i] == SIGTERM || buf[i] == SIGHUP) {
+            a->quit = true;
+            loop_stop(loop);
+        } else if (buf[i] == SIGINT)
+            app_key_action(a, ACT_CANCEL);
+        else if (buf[i] == SIGCONT)
+            a->repaint_all = a->dirty = true;
+    }
+    if (resized)
+        handle_resize(a);
+}
+
+static int install_signals(struct app *a, char **cause)
+{
+    if (pipe2(a->sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        xcause(cause, "signal pipe: %s", strerror(errno));
+        return -1;
+    }
+    sig_write_fd = a->sig_pipe[1];
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    loop_watch(session_loop(a->session), a->sig_pipe[0], POLLIN, on_sig_pipe, a);
+    return 0;
+}
+
+static void restore_signals(struct app *a)
+{
+    int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], SIG_DFL);
+    sig_write_fd = -1;
+    if (a->sig_pipe[0] >= 0) {
+        loop_unwatch(session_loop(a->session), a->sig_pipe[0]);
+        close(a->sig_pipe[0]);
+        close(a->sig_pipe[1]);
+        a->sig_pipe[0] = a->sig_pipe[1] = -1;
+    }
+}
+
+/* ---- keys ---- */
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
+{
+    struct app *a = arg;
+    wint_t ch;
+    int rc;
+    if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        /* The terminal went away (SSH dropped): end cleanly, keep nothing waiting. */
+        loop_unwatch(loop, fd);
+        a->quit = true;
+        loop_stop(loop);
+        return;
+    }
+    /* ncurses buffers input: drain every key before painting once. */
+    while ((rc = wget_wch(stdscr, &ch)) != ERR) {
+        if (a->trace && a->key_at_us == 0)
+            a->key_at_us = now_us();
+        app_key(a, rc == KEY_CODE_YES, (int)ch);
+        if (a->quit) {
+            loop_stop(loop);
+            return;
+        }
+    }
+}
+
+/* ---- engine and timers ---- */
+
+static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
+{
+    struct app *a = arg;
+    if (kind == ENGINE_SWEEP_PROBE)
+        latency_record(a->latency, engine_model(e));
+    if (kind == ENGINE_SWEEP_FULL && a->sweeping_since) {
+        a->sweeping_since = 0;
+        app_message(a, THEME_OK, "refreshed");
+    }
+    a->last_sweep_at[kind] = app_now(a);
+    a->dirty = true;
+}
+
+static void on_tick(struct loop *loop, void *arg)
+{
+    struct app *a = arg;
+    /* Ages and countdowns move every second; findings follow the clock too. */
+    a->dirty = true;
+    a->tick_timer = loop_timer(loop, 1000, on_tick, a);
+}
+
+/* After each pass: take in what changed, then paint once if anything did. */
+static void after_pass(struct app *a)
+{
+    const struct model *m = engine_model(a->engine);
+    int64_t now = mono_ms();
+    bool eval_due = now - a->last_eval_ms >= EVAL_EVERY_MS;
+    if (m->generation != a->model_gen && eval_due) {
+        a->model_gen = m->generation;
+        a->last_eval_ms = now;
+        health_evaluate(a->health, m, app_now(a), NULL);
+        a->need_rebuild = true;
+    } else if (a->dirty && now - a->last_eval_ms >= 1000) {
+        /* Time alone moves findings (stale data, the Inaccessible clock). */
+        a->last_eval_ms = now;
+        health_evaluate(a->health, m, app_now(a), NULL);
+    }
+    if (health_generation(a->health) != a->health_gen) {
+        a->health_gen = health_generation(a->health);
+        a->need_rebuild = true;
+    }
+    if (activity_generation(a->activity) != a->activity_gen && a->view == VIEW_ACTIVITY) {
+        a->activity_gen = activity_generation(a->activity);
+        a->need_rebuild = true;
+    }
+    if (a->message_until && now > a->message_until) {
+        a->message_until = 0;
+        a->message[0] = '\0';
+        a->dirty = true;
+    }
+    if (a->need_rebuild && !a->paused) {
+        view_table[a->view]->rebuild(a->views[a->view], a);
+        a->need_rebuild = false;
+        a->dirty = true;
+    }
+    if (a->dirty || a->repaint_all)
+        draw_frame(a);
+}
+
+int app_run(struct app *a)
+{
+    char *cause = NULL;
+    if (draw_init(a, &cause) < 0) {
+        fprintf(stderr, "tdectl: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    if (install_signals(a, &cause) < 0) {
+        draw_end(a);
+        fprintf(stderr, "tdectl: %s\n", cause);
+        free(cause);
+        return 1;
+    }
+    struct loop *loop = session_loop(a->session);
+    loop_watch(loop, STDIN_FILENO, POLLIN, on_stdin, a);
+    engine_on_sweep(a->engine, on_sweep, a);
+    /* The snapshot (if any) is in the model now: the first frame shows it at once. */
+    engine_start(a->engine);
+    a->last_eval_ms = mono_ms() - EVAL_EVERY_MS;
+    a->need_rebuild = a->dirty = true;
+    after_pass(a);
+    a->tick_timer = loop_timer(loop, 1000, on_tick, a);
+    while (!a->quit) {
+        loop_run_once(loop, 1000);
+        after_pass(a);
+    }
+    loop_timer_cancel(loop, a->tick_timer);
+    loop_unwatch(loop, STDIN_FILENO);
+    restore_signals(a);
+    draw_end(a);
+    return 0;
+}
+
+struct app *app_create(const struct app_options *o, char **cause)
+{
+    struct app *a = xcalloc(1, sizeof *a);
+    a->opt = *o;
+    a->sig_pipe[0] = a->sig_pipe[1] = -1;
+    a->time_scale = 1.0;
+    if (appsetup_run(a, cause) < 0) {
+        app_destroy(a);
+        return NULL;
+    }
+    for (size_t v = 0; v < VIEW_COUNT; v++)
+        a->views[v] = view_table[v]->create(a);
+    return a;
+}
+
+void app_destroy(struct app *a)
+{
+    if (a == NULL)
+        return;
+    for (size_t v = 0; v < VIEW_COUNT; v++)
+        if (a->views[v])
+            view_table[v]->destroy(a->views[v]);
+    appsetup_cleanup(a);
+    free(a);
+}

@@ -1,0 +1,29 @@
+/*
+ * commands — the `:` line: its commands (every action and view by name, plus
+ * quit, goto, filter, theme, practice, revalidate), Tab completion of command
+ * names and of their arguments (group, instance, vault and key names from the
+ * model, theme names, drill ids), and the dialogs they open. Mutating
+ * commands (revalidate) are refused in read-only mode before anything is
+ * sent; the transport would refuse them too.
+ */
+#ifndef TDECTL_COMMANDS_H
+#define TDECTL_COMMANDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+
+/* Command names (static storage), for completion and the help. */
+const char *const *commands_names(size_t *n);
+/* Completes the `:` line in a->input. */
+void commands_complete(struct app *a);
+/* q: asks first while a refresh or a drill is running, unless force. */
+void commands_quit(struct app *a, bool force);
+/* Opens the typed-confirmation dialog for revalidating an instance's protector. */
+void commands_revalidate(struct app *a, const char *instance_id);
+/* The dialog in front closed with this button (0: the safe one). */
+void commands_dialog_done(struct app *a, size_t button);
+bool commands_theme(struct app *a, const char *name);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * predict — core's what-if (whatif.h) fed with what the console sees now:
+ * every vault whose probe fails right now counts as an outage (a deleted
+ * vault as deleted), so "key access now" and "what if this vault goes down"
+ * account for the vaults already down. The console cannot see an instance's
+ * own network path, so this is the instance's view as far as tdectl can
+ * tell; the topology and instances views say which vaults were assumed down.
+ *
+ * Results are heap arrays (free()); NULL with *n = 0 when whatif refused.
+ */
+#ifndef TDECTL_PREDICT_H
+#define TDECTL_PREDICT_H
+
+#include <stddef.h>
+
+#include "whatif.h"
+
+struct app;
+struct model;
+
+/* The vaults down now, comma-separated, into buf ("" when none); how many. */
+size_t predict_down(struct app *a, const struct model *m, char *buf, size_t size);
+/* Each instance's access now, with the vaults down now as outages. */
+struct whatif_result *predict_now(struct app *a, const struct model *m, size_t *n);
+/* The same with vault (also) out. */
+struct whatif_result *predict_outage(struct app *a, const struct model *m, const char *vault,
+                                     size_t *n);
+/* The result for instance name in w[0..n), NULL when absent. */
+const struct whatif_result *predict_for(const struct whatif_result *w, size_t n,
+                                        const char *instance);
+
+#endif

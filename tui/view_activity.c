@@ -1,0 +1,127 @@
+/*
+ * view_activity — the command log: every REST call tdectl made (method,
+ * resource, status, latency, attempt, x-ms-request-id) and every note, newest
+ * first. The subject of a call is its request id (what support asks for; y
+ * copies it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activity.h"
+#include "app.h"
+#include "fmt.h"
+#include "listview.h"
+#include "xmem.h"
+
+enum { C_TIME, C_METHOD, C_RESOURCE, C_STATUS, C_MS, C_TRY, C_RID, NCOLS };
+
+static const struct table_column cols[NCOLS] = {
+    {"TIME (UTC)", 8, 8, 0, false},   {"METHOD", 6, 6, 0, false}, {"RESOURCE", 20, 0, 4, false},
+    {"STATUS", 6, 22, 1, false},      {"MS", 5, 6, 0, true},      {"TRY", 3, 3, 0, true},
+    {"REQUEST ID", 12, 36, 1, false},
+};
+
+struct view_activity {
+    struct listview lv;
+};
+
+static void *create(struct app *a)
+{
+    (void)a;
+    struct view_activity *v = xcalloc(1, sizeof *v);
+    listview_init(&v->lv, cols, NCOLS, 0);
+    return v;
+}
+
+static void destroy(void *p)
+{
+    struct view_activity *v = p;
+    listview_cleanup(&v->lv);
+    free(v);
+}
+
+/* "https://host/path" -> "host/path" (the scheme says nothing here). */
+static const char *resource(const char *url)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    return p ? p + 3 : url ? url : "";
+}
+
+static enum theme_role status_role(long status)
+{
+    if (status >= 200 && status < 300)
+        return THEME_OK;
+    if (status == 429 || (status >= 500 && status < 600))
+        return THEME_WARN;
+    return THEME_CRIT;
+}
+
+static void add_entry(struct rows *r, const struct activity_entry *e)
+{
+    char when[32], hms[16];
+    fmt_time(when, sizeof when, e->at_ms);
+    /* "2026-11-29 14:02Z" -> keep the clock; seconds come from the ms. */
+    snprintf(hms, sizeof hms, "%.5s:%02lld", when + 11, (long long)(e->at_ms / 1000 % 60));
+    if (e->kind == ACTIVITY_NOTE) {
+        size_t i = rows_add(r, e->text, 0);
+        rows_set(r, i, C_TIME, THEME_DIM, "%s", hms);
+        rows_set(r, i, C_METHOD, THEME_INFO, "NOTE");
+        rows_set(r, i, C_RESOURCE, THEME_INFO, "%s", e->text);
+        return;
+    }
+    size_t i = rows_add(r, e->request_id ? e->request_id : "", 0);
+    rows_set(r, i, C_TIME, THEME_DIM, "%s", hms);
+    rows_set(r, i, C_METHOD, THEME_NORMAL, "%s", e->method ? e->method : "?");
+    rows_set(r, i, C_RESOURCE, THEME_NORMAL, "%s", resource(e->url));
+    if (e->status)
+        rows_set(r, i, C_STATUS, status_role(e->status), "%ld%s", e->status,
+                 e->retry_in_ms >= 0 ? " retry" : "");
+    else
+        rows_set(r, i, C_STATUS, THEME_CRIT, "%s", core_err_name(e->err));
+    rows_set(r, i, C_MS, THEME_NORMAL, "%lld", (long long)e->latency_ms);
+    rows_set(r, i, C_TRY, THEME_DIM, "%u", e->attempt);
+    rows_set(r, i, C_RID, THEME_DIM, "%s", e->request_id ? e->request_id : "-");
+}
+
+static void rebuild(void *p, struct app *a)
+{
+    struct view_activity *v = p;
+    listview_begin(&v->lv);
+    for (size_t i = activity_count(a->activity); i-- > 0;)
+        add_entry(v->lv.rows, activity_get(a->activity, i));
+    listview_end(&v->lv);
+}
+
+static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
+{
+    struct view_activity *v = p;
+    struct activity_counts c = activity_counts(a->activity);
+    char line[200];
+    snprintf(line, sizeof line,
+             "%llu calls: %llu ok, %llu 4xx, %llu throttled (429), %llu 5xx, %llu without an "
+             "answer; %llu older entries dropped",
+             (unsigned long long)c.calls, (unsigned long long)c.ok, (unsigned long long)c.client,
+             (unsigned long long)c.throttled, (unsigned long long)c.server,
+             (unsigned long long)c.failed, (unsigned long long)activity_dropped(a->activity));
+    wattrset(w, theme_attr(a->theme, c.throttled || c.server ? THEME_WARN : THEME_DIM));
+    mvwaddnstr(w, y, x + 1, line, wd - 2);
+    wattrset(w, A_NORMAL);
+    listview_draw(&v->lv, w, a->theme, y + 1, x, h - 1, wd, true);
+}
+
+const struct view_ops view_activity_ops = {
+    "activity",
+    "Activity",
+    create,
+    destroy,
+    rebuild,
+    draw,
+    listview_op_act,
+    listview_op_filter,
+    listview_op_pattern,
+    listview_op_selected,
+    listview_op_select,
+    listview_op_counts,
+    listview_op_click,
+};
