@@ -33,6 +33,8 @@
 
 /* Findings are recomputed at most this often while data streams in. */
 #define EVAL_EVERY_MS 250
+/* ... and this often when nothing changed but time. */
+#define IDLE_EVAL_MS 5000
 /* The message line clears itself after this long. */
 #define MESSAGE_MS 6000
 
@@ -252,8 +254,8 @@ static void after_pass(struct app *a)
         a->last_eval_ms = now;
         health_evaluate(a->health, m, app_now(a), NULL);
         a->need_rebuild = true;
-    } else if (a->dirty && now - a->last_eval_ms >= 1000) {
-        /* Time alone moves findings (stale data, the Inaccessible clock). */
+    } else if (now - a->last_eval_ms >= IDLE_EVAL_MS) {
+        /* Time alone moves some findings (data growing stale, the Inaccessible clock). */
         a->last_eval_ms = now;
         health_evaluate(a->health, m, app_now(a), NULL);
     }

@@ -3,6 +3,7 @@
  * keys. main parses the command line and hands over to the app (tui/app.h).
  */
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,8 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? 2 : 0;
     o.trace_path = getenv("TDECTL_TRACE_FRAMES");
+    /* The user's locale: UTF-8 text and line drawing when it is a UTF-8 one. */
+    setlocale(LC_ALL, "");
     /* Out of memory prints and exits: give the terminal back first (STYLE.md rule 4). */
     xmem_set_fatal_hook(give_terminal_back);
     enum view_id first = VIEW_TOPOLOGY;

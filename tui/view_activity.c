@@ -17,7 +17,7 @@
 enum { C_TIME, C_METHOD, C_RESOURCE, C_STATUS, C_MS, C_TRY, C_RID, NCOLS };
 
 static const struct table_column cols[NCOLS] = {
-    {"TIME (UTC)", 8, 8, 0, false},   {"METHOD", 6, 6, 0, false}, {"RESOURCE", 20, 0, 4, false},
+    {"UTC", 8, 8, 0, false},          {"METHOD", 6, 6, 0, false}, {"RESOURCE", 20, 0, 4, false},
     {"STATUS", 6, 22, 1, false},      {"MS", 5, 6, 0, true},      {"TRY", 3, 3, 0, true},
     {"REQUEST ID", 12, 36, 1, false},
 };
@@ -52,6 +52,8 @@ static enum theme_role status_role(long status)
 {
     if (status >= 200 && status < 300)
         return THEME_OK;
+    if (status == 401)
+        return THEME_DIM; /* Key Vault's challenge: the first leg of every sign-in */
     if (status == 429 || (status >= 500 && status < 600))
         return THEME_WARN;
     return THEME_CRIT;

@@ -38,7 +38,7 @@ enum {
 
 static const struct table_column cols[NCOLS] = {
     {"INSTANCE", 12, 30, 2, false},
-    {"REGION", 8, 14, 0, false},
+    {"REGION", 8, 14, 1, false},
     {"ROLE", 9, 9, 0, false},
     {"STATE", 5, 10, 0, false},
     {"GROUP", 8, 24, 1, false},

@@ -41,7 +41,7 @@ enum {
 
 static const struct table_column cols[NCOLS] = {
     {"KEY", 10, 28, 2, false},         {"A VERSION", 9, 9, 0, false},
-    {"A STATE", 8, 9, 0, false},       {"MATCH", 9, 9, 0, false},
+    {"A STATE", 8, 9, 0, false},       {"MATCH", 11, 11, 0, false},
     {"B VERSION", 9, 9, 0, false},     {"B STATE", 8, 9, 0, false},
     {"EXPIRES", 9, 12, 0, false},      {"PROTECTOR OF", 12, 0, 3, false},
     {"CREATED", 10, 10, 0, false},     {"FINGERPRINT", 12, 16, 0, false},

@@ -124,22 +124,24 @@ static void protector_lines(struct side *s, const struct model_instance *mi,
 {
     char vault[128], key[128], ver[64], sv[16];
     if (estate_protector_is_akv(mi) && model_uri_parse(mi->protector.uri, vault, key, ver) == 0)
-        line(s, THEME_NORMAL, "protector %s/%s/%s auto-rotate %s", vault, key,
-             fmt_short(sv, sizeof sv, ver, 8), mi->protector.auto_rotation ? "on" : "off");
+        line(s, THEME_NORMAL, "protector %s/%s/%s", vault, key, fmt_short(sv, sizeof sv, ver, 8));
     else
         line(s, THEME_WARN, "protector %s (not a Key Vault key)",
              mi->protector.type ? mi->protector.type : "unknown");
     const char *tp = estate_protector_thumbprint(mi);
     const char *ptp = partner ? estate_protector_thumbprint(partner) : NULL;
+    const char *rot = mi->protector.auto_rotation ? "auto-rotate on" : "auto-rotate off";
     char st[16];
     if (tp == NULL)
-        line(s, THEME_DIM, "thumbprint not read yet");
+        line(s, THEME_DIM, "thumbprint not read yet, %s", rot);
     else if (ptp == NULL)
-        line(s, THEME_DIM, "thumbprint %s", fmt_short(st, sizeof st, tp, 12));
+        line(s, THEME_NORMAL, "thumbprint %s, %s", fmt_short(st, sizeof st, tp, 12), rot);
     else if (strcasecmp(tp, ptp) == 0)
-        line(s, THEME_OK, "thumbprint %s (same as partner)", fmt_short(st, sizeof st, tp, 12));
+        line(s, THEME_OK, "thumbprint %s (same as partner), %s", fmt_short(st, sizeof st, tp, 12),
+             rot);
     else
-        line(s, THEME_DIFF, "thumbprint %s DIFFERS from partner", fmt_short(st, sizeof st, tp, 12));
+        line(s, THEME_DIFF, "thumbprint %s DIFFERS from partner, %s",
+             fmt_short(st, sizeof st, tp, 12), rot);
 }
 
 static void outcome_line(struct side *s, const char *vault)

@@ -41,7 +41,7 @@ enum {
 };
 
 static const struct table_column cols[NCOLS] = {
-    {"VAULT", 12, 28, 2, false},      {"REGION", 8, 14, 0, false},
+    {"VAULT", 12, 28, 2, false},      {"REGION", 8, 14, 1, false},
     {"HEALTH", 9, 9, 0, false},       {"MS", 5, 6, 0, true},
     {"LATENCY", 12, 20, 1, false},    {"SOFT-DEL", 8, 8, 0, false},
     {"PURGE-PROT", 10, 10, 0, false}, {"ACCESS", 7, 7, 0, false},
