@@ -150,14 +150,30 @@ static bool worst_clock(struct app *a, char *buf, size_t size)
     return true;
 }
 
+/* The estate's name: the demo's, else its subscriptions' names, else the config file. */
+static const char *estate_name(struct app *a, char *buf, size_t size)
+{
+    const struct model *m = engine_model(a->engine);
+    if (a->demo || m->nsubs == 0)
+        return a->estate_name;
+    const struct model_subscription *s0 = m->subs[0];
+    const char *name = s0->name ? s0->name : s0->id;
+    if (m->nsubs == 1)
+        snprintf(buf, size, "%s", name);
+    else
+        snprintf(buf, size, "%s +%zu subscriptions", name, m->nsubs - 1);
+    return buf;
+}
+
 static void draw_header(struct app *a)
 {
     const struct theme *t = a->theme;
+    char name[160];
     attrset(theme_attr(t, THEME_HEADER));
     mvhline(0, 0, ' ', COLS);
     move(0, 0);
     add(t, THEME_HEADER, " tdectl ");
-    add(t, THEME_TITLE, a->estate_name);
+    add(t, THEME_TITLE, estate_name(a, name, sizeof name));
     add(t, THEME_HEADER, " ");
     add(t, a->read_only ? THEME_BADGE_RO : THEME_BADGE_WRITE,
         a->read_only ? "[READ-ONLY]" : "[WRITE]");

@@ -105,6 +105,19 @@ void listview_counts(struct listview *lv, size_t *shown, size_t *total)
     *total = rows_total(lv->rows);
 }
 
+void *listview_create(const struct table_column *cols, size_t ncols, size_t hidden)
+{
+    struct listview *lv = xcalloc(1, sizeof *lv);
+    listview_init(lv, cols, ncols, hidden);
+    return lv;
+}
+
+void listview_op_destroy(void *v)
+{
+    listview_cleanup(v);
+    free(v);
+}
+
 bool listview_op_act(void *v, struct app *a, enum action act)
 {
     (void)a;

@@ -50,6 +50,9 @@ void listview_counts(struct listview *lv, size_t *shown, size_t *total);
  * counts and clicks, written once.
  */
 struct app;
+/* A heap listview for views that are nothing more (view_ops create/destroy). */
+void *listview_create(const struct table_column *cols, size_t ncols, size_t hidden);
+void listview_op_destroy(void *v);
 bool listview_op_act(void *v, struct app *a, enum action act);
 int listview_op_filter(void *v, const char *pattern, char **cause);
 const char *listview_op_pattern(void *v);

@@ -22,23 +22,10 @@ static const struct table_column cols[NCOLS] = {
     {"REQUEST ID", 12, 36, 1, false},
 };
 
-struct view_activity {
-    struct listview lv;
-};
-
 static void *create(struct app *a)
 {
     (void)a;
-    struct view_activity *v = xcalloc(1, sizeof *v);
-    listview_init(&v->lv, cols, NCOLS, 0);
-    return v;
-}
-
-static void destroy(void *p)
-{
-    struct view_activity *v = p;
-    listview_cleanup(&v->lv);
-    free(v);
+    return listview_create(cols, NCOLS, 0);
 }
 
 /* "https://host/path" -> "host/path" (the scheme says nothing here). */
@@ -88,16 +75,16 @@ static void add_entry(struct rows *r, const struct activity_entry *e)
 
 static void rebuild(void *p, struct app *a)
 {
-    struct view_activity *v = p;
-    listview_begin(&v->lv);
+    struct listview *lv = p;
+    listview_begin(lv);
     for (size_t i = activity_count(a->activity); i-- > 0;)
-        add_entry(v->lv.rows, activity_get(a->activity, i));
-    listview_end(&v->lv);
+        add_entry(lv->rows, activity_get(a->activity, i));
+    listview_end(lv);
 }
 
 static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
 {
-    struct view_activity *v = p;
+    struct listview *lv = p;
     struct activity_counts c = activity_counts(a->activity);
     char line[200];
     snprintf(line, sizeof line,
@@ -109,14 +96,14 @@ static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
     wattrset(w, theme_attr(a->theme, c.throttled || c.server ? THEME_WARN : THEME_DIM));
     mvwaddnstr(w, y, x + 1, line, wd - 2);
     wattrset(w, A_NORMAL);
-    listview_draw(&v->lv, w, a->theme, y + 1, x, h - 1, wd, true);
+    listview_draw(lv, w, a->theme, y + 1, x, h - 1, wd, true);
 }
 
 const struct view_ops view_activity_ops = {
     "activity",
     "Activity",
     create,
-    destroy,
+    listview_op_destroy,
     rebuild,
     draw,
     listview_op_act,

@@ -50,23 +50,10 @@ static const struct table_column cols[NCOLS] = {
 
 enum { TAG_VERSION, TAG_KEY };
 
-struct view_keys {
-    struct listview lv; /* first: listview_op_* take the view as the listview */
-};
-
 static void *create(struct app *a)
 {
     (void)a;
-    struct view_keys *v = xcalloc(1, sizeof *v);
-    listview_init(&v->lv, cols, NCOLS, 0);
-    return v;
-}
-
-static void destroy(void *p)
-{
-    struct view_keys *v = p;
-    listview_cleanup(&v->lv);
-    free(v);
+    return listview_create(cols, NCOLS, 0);
 }
 
 struct pairctx {
@@ -228,14 +215,14 @@ static bool seen(const struct model_vault *const *done, size_t n, const struct m
 
 static void rebuild(void *p, struct app *a)
 {
-    struct view_keys *v = p;
+    struct listview *lv = p;
     const struct model *m = engine_model(a->engine);
     const struct model_vault **done = xcalloc(m->nvaults + 1, sizeof *done);
     size_t ndone = 0;
-    struct pairctx c = {a, m, v->lv.rows, NULL, NULL, app_now(a) / 1000, 30 * 86400};
+    struct pairctx c = {a, m, lv->rows, NULL, NULL, app_now(a) / 1000, 30 * 86400};
     if (a->config.nexpiry_warn_days)
         c.warn_s = a->config.expiry_warn_days[0] * 86400;
-    listview_begin(&v->lv);
+    listview_begin(lv);
     for (size_t i = 0; i < m->nfogs; i++) {
         const struct model_instance *p1 = estate_fog_primary(m, m->fogs[i]);
         const struct model_instance *p2 = estate_fog_secondary(m, m->fogs[i]);
@@ -258,36 +245,36 @@ static void rebuild(void *p, struct app *a)
             c.vb = NULL;
             add_pair(&c);
         }
-    listview_end(&v->lv);
+    listview_end(lv);
     free(done);
 }
 
 static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
 {
-    struct view_keys *v = p;
+    struct listview *lv = p;
     wattrset(w, theme_attr(a->theme, THEME_DIM));
     mvwaddnstr(w, y, x + 1,
                "A = the primary instance's vault, B = the secondary's; MATCH compares the "
                "material (public-key fingerprint)",
                wd - 2);
     wattrset(w, A_NORMAL);
-    listview_draw(&v->lv, w, a->theme, y + 1, x, h - 1, wd, true);
+    listview_draw(lv, w, a->theme, y + 1, x, h - 1, wd, true);
 }
 
 /* "key VAULT/KEY" and "vault VAULT" select that key's (or vault's) first row. */
 static bool select_subject(void *p, const char *subject)
 {
-    struct view_keys *v = p;
-    if (listview_select(&v->lv, subject))
+    struct listview *lv = p;
+    if (listview_select(lv, subject))
         return true;
     if (strncmp(subject, "vault ", 6) != 0)
         return false;
     const char *name = subject + 6;
-    size_t n = rows_shown(v->lv.rows), len = strlen(name);
+    size_t n = rows_shown(lv->rows), len = strlen(name);
     for (size_t i = 0; i < n; i++) {
-        const char *s = rows_subject(v->lv.rows, rows_row(v->lv.rows, i));
+        const char *s = rows_subject(lv->rows, rows_row(lv->rows, i));
         if (strncmp(s, "key ", 4) == 0 && strncasecmp(s + 4, name, len) == 0 && s[4 + len] == '/') {
-            table_select(v->lv.table, i);
+            table_select(lv->table, i);
             return true;
         }
     }
@@ -296,11 +283,11 @@ static bool select_subject(void *p, const char *subject)
 
 static bool act(void *p, struct app *a, enum action act)
 {
-    struct view_keys *v = p;
+    struct listview *lv = p;
     if (act == ACT_ENTER) {
         /* Drill down from a version to the instances whose protector it is. */
-        size_t row = listview_row(&v->lv);
-        const char *who = row == SIZE_MAX ? "" : rows_text(v->lv.rows, row, C_PROT);
+        size_t row = listview_row(lv);
+        const char *who = row == SIZE_MAX ? "" : rows_text(lv->rows, row, C_PROT);
         const struct model_instance *mi = NULL;
         char first[128];
         snprintf(first, sizeof first, "%.*s", (int)strcspn(who, ","), who);
@@ -311,14 +298,14 @@ static bool act(void *p, struct app *a, enum action act)
             app_message(a, THEME_HINT, "no instance uses this version as its protector");
         return true;
     }
-    return listview_act(&v->lv, act);
+    return listview_act(lv, act);
 }
 
 const struct view_ops view_keys_ops = {
     "keys",
     "Keys",
     create,
-    destroy,
+    listview_op_destroy,
     rebuild,
     draw,
     act,

@@ -50,23 +50,10 @@ static const struct table_column cols[NCOLS] = {
     {"FINDINGS", 8, 8, 0, true},      {"WHY", 10, 0, 3, false},
 };
 
-struct view_vaults {
-    struct listview lv; /* first: listview_op_* take the view as the listview */
-};
-
 static void *create(struct app *a)
 {
     (void)a;
-    struct view_vaults *v = xcalloc(1, sizeof *v);
-    listview_init(&v->lv, cols, NCOLS, 0);
-    return v;
-}
-
-static void destroy(void *p)
-{
-    struct view_vaults *v = p;
-    listview_cleanup(&v->lv);
-    free(v);
+    return listview_create(cols, NCOLS, 0);
 }
 
 /* Findings about the vault or its keys. */
@@ -97,9 +84,9 @@ static void firewall(const struct model_vault *v, char *buf, size_t size, enum t
         snprintf(buf, size, "open");
 }
 
-static void add_vault(struct view_vaults *v, struct app *a, const struct model_vault *mv)
+static void add_vault(struct listview *lv, struct app *a, const struct model_vault *mv)
 {
-    struct rows *r = v->lv.rows;
+    struct rows *r = lv->rows;
     int64_t now = app_now(a);
     struct vaultstate st;
     vaultstate_of(mv, now, &st);
@@ -153,17 +140,17 @@ static void add_vault(struct view_vaults *v, struct app *a, const struct model_v
 
 static void rebuild(void *p, struct app *a)
 {
-    struct view_vaults *v = p;
+    struct listview *lv = p;
     const struct model *m = engine_model(a->engine);
-    listview_begin(&v->lv);
+    listview_begin(lv);
     for (size_t i = 0; i < m->nvaults; i++)
-        add_vault(v, a, m->vaults[i]);
-    listview_end(&v->lv);
+        add_vault(lv, a, m->vaults[i]);
+    listview_end(lv);
 }
 
 static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
 {
-    struct view_vaults *v = p;
+    struct listview *lv = p;
     struct engine_stats es = engine_stats(a->engine);
     struct activity_counts c = activity_counts(a->activity);
     char line[256];
@@ -175,15 +162,15 @@ static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
     wattrset(w, theme_attr(a->theme, c.throttled ? THEME_WARN : THEME_DIM));
     mvwaddnstr(w, y, x + 1, line, wd - 2);
     wattrset(w, A_NORMAL);
-    listview_draw(&v->lv, w, a->theme, y + 1, x, h - 1, wd, true);
+    listview_draw(lv, w, a->theme, y + 1, x, h - 1, wd, true);
 }
 
 static bool act(void *p, struct app *a, enum action act)
 {
-    struct view_vaults *v = p;
+    struct listview *lv = p;
     if (act == ACT_ENTER) {
         /* Drill down: the vault's keys and versions. */
-        const char *name = listview_selected(&v->lv);
+        const char *name = listview_selected(lv);
         if (name[0]) {
             char *subject = xasprintf("vault %s", name);
             app_jump(a, VIEW_KEYS, subject);
@@ -191,14 +178,14 @@ static bool act(void *p, struct app *a, enum action act)
         }
         return true;
     }
-    return listview_act(&v->lv, act);
+    return listview_act(lv, act);
 }
 
 const struct view_ops view_vaults_ops = {
     "vaults",
     "Vaults",
     create,
-    destroy,
+    listview_op_destroy,
     rebuild,
     draw,
     act,
