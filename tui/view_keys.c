@@ -40,12 +40,12 @@ enum {
 };
 
 static const struct table_column cols[NCOLS] = {
-    {"KEY", 10, 28, 2, false},         {"A VERSION", 9, 9, 0, false},
+    {"KEY", 16, 30, 3, false},         {"A VERSION", 9, 9, 0, false},
     {"A STATE", 8, 9, 0, false},       {"MATCH", 11, 11, 0, false},
     {"B VERSION", 9, 9, 0, false},     {"B STATE", 8, 9, 0, false},
-    {"EXPIRES", 9, 12, 0, false},      {"PROTECTOR OF", 12, 0, 3, false},
+    {"EXPIRES", 7, 10, 0, false},      {"PROTECTOR OF", 12, 40, 2, false},
     {"CREATED", 10, 10, 0, false},     {"FINGERPRINT", 12, 16, 0, false},
-    {"VAULTS A | B", 14, 0, 2, false},
+    {"VAULTS A | B", 14, 0, 1, false},
 };
 
 enum { TAG_VERSION, TAG_KEY };
