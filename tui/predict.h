@@ -1,10 +1,8 @@
 /*
- * predict — core's what-if (whatif.h) fed with what the console sees now:
- * every vault whose probe fails right now counts as an outage (a deleted
- * vault as deleted), so "key access now" and "what if this vault goes down"
- * account for the vaults already down. The console cannot see an instance's
- * own network path, so this is the instance's view as far as tdectl can
- * tell; the topology and instances views say which vaults were assumed down.
+ * predict — the views' access to core's observed what-if (observed.h) with
+ * the console's timings (the demo's time scale): "key access now" and "what
+ * if this vault goes down" with the vaults down now counted as out. The
+ * topology and instances views say which vaults were assumed down.
  *
  * Results are heap arrays (free()); NULL with *n = 0 when whatif refused.
  */
