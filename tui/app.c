@@ -196,6 +196,36 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/*
+ * An Esc that arrived with '[' or 'O' right behind it is an escape sequence
+ * ncurses did not know (terminfo and terminal disagree): swallow the rest of
+ * it, up to its final byte, rather than act on Esc and then on its letters.
+ * Returns true when it swallowed one.
+ */
+static bool swallow_unknown_sequence(struct app *a)
+{
+    wint_t ch;
+    int rc = wget_wch(stdscr, &ch);
+    if (rc == ERR)
+        return false; /* a real Esc */
+    if (rc == KEY_CODE_YES || (ch != '[' && ch != 'O')) {
+        /* Esc then a key of its own: give the key back. */
+        if (rc == KEY_CODE_YES)
+            ungetch((int)ch);
+        else
+            unget_wch((wchar_t)ch);
+        return false;
+    }
+    bool csi = ch == '[';
+    for (int i = 0; i < 16 && wget_wch(stdscr, &ch) != ERR; i++)
+        if (!csi || (ch >= 0x40 && ch <= 0x7e))
+            break;
+    app_message(a, THEME_HINT,
+                "an escape sequence the terminal type does not describe was "
+                "ignored (check TERM)");
+    return true;
+}
+
 static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
 {
     struct app *a = arg;
@@ -212,6 +242,8 @@ static void on_stdin(struct loop *loop, int fd, short revents, void *arg)
     while ((rc = wget_wch(stdscr, &ch)) != ERR) {
         if (a->trace && a->key_at_us == 0)
             a->key_at_us = now_us();
+        if (rc != KEY_CODE_YES && ch == 27 && swallow_unknown_sequence(a))
+            continue;
         app_key(a, rc == KEY_CODE_YES, (int)ch);
         if (a->quit) {
             loop_stop(loop);

@@ -205,8 +205,13 @@ void appsetup_cleanup(struct app *a)
     session_destroy(a->session);
     activity_destroy(a->activity);
     health_destroy(a->health);
-    if (a->demo)
-        demo_stop(a->demo);
+    /* The terminal is the shell's again here: say so if the demo's azsim did not end well. */
+    int rc = a->demo ? demo_stop(a->demo) : 0;
+    if (rc != 0)
+        fprintf(stderr,
+                "tdectl: the demo's azsim ended with status %d (its log is gone with "
+                "its scratch folder; run it alone with ./dev azsim to see it)\n",
+                rc);
     keymap_destroy(a->keymap);
     theme_destroy(a->theme);
     config_cleanup(&a->config);
@@ -216,5 +221,6 @@ void appsetup_cleanup(struct app *a)
     free(a->estate_name);
     free(a->dialog_subject);
     free(a->dialog_confirm);
+    free(a->filter_before);
     free(a->practice_fault);
 }

@@ -264,11 +264,20 @@ void commands_complete(struct app *a)
     const char *line = input_text(a->input);
     const char *sp = strchr(line, ' ');
     const char *const *cands;
-    const char **owned = NULL;
+    const char **owned = NULL; /* a list made here (freed at the end) */
     size_t n;
-    if (sp == NULL)
+    if (sp == NULL) {
         cands = commands_names(&n);
-    else {
+        if (a->read_only) { /* what is not offered is not completed either */
+            owned = xcalloc(n, sizeof *owned);
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(cands[i], "revalidate") != 0)
+                    owned[k++] = cands[i];
+            cands = owned;
+            n = k;
+        }
+    } else {
         char *cmd = xstrndup(line, (size_t)(sp - line));
         n = arg_candidates(a, cmd, &owned);
         cands = owned;

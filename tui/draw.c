@@ -256,24 +256,31 @@ static void draw_footer(struct app *a)
             input_draw(a->input, stdscr, t, y, 0, COLS, a->overlay == OVERLAY_COMMAND ? ":" : "/");
         a->cursor_y = y;
         a->cursor_x = cx;
-        if (a->message[0] && LINES > 2) /* completion candidates, filter errors: above */
+        if (a->message[0] && LINES > 2) { /* completion candidates, filter errors: above */
+            attrset(theme_attr(t, THEME_INPUT));
+            mvhline(y - 1, 0, ' ', COLS); /* the row under it must not show through */
             put(y - 1, 0, t, a->message_role, a->message);
+        }
         return;
     }
     struct statusbar_hint hints[16];
     char keys[16][16];
     size_t n = 0, na;
     const struct keymap_action *acts = keymap_actions(&na);
-    for (size_t i = 0; i < na && n < 16; i++) {
-        if (acts[i].hint == NULL || (acts[i].mutating && a->read_only) ||
-            (acts[i].scope == SCOPE_DEMO && a->demo == NULL))
-            continue;
-        keymap_first_name(a->keymap, acts[i].action, keys[n], sizeof keys[n]);
-        if (keys[n][0] == '\0')
-            continue; /* unbound in the keymap */
-        hints[n] = (struct statusbar_hint){keys[n], acts[i].hint};
-        n++;
-    }
+    /* Help and quit first: they must fit on the narrowest screen. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < na && n < 16; i++) {
+            bool first = acts[i].action == ACT_HELP || acts[i].action == ACT_QUIT;
+            if (first != (pass == 0) || acts[i].hint == NULL ||
+                (acts[i].mutating && a->read_only) ||
+                (acts[i].scope == SCOPE_DEMO && a->demo == NULL))
+                continue;
+            keymap_first_name(a->keymap, acts[i].action, keys[n], sizeof keys[n]);
+            if (keys[n][0] == '\0')
+                continue; /* unbound in the keymap */
+            hints[n] = (struct statusbar_hint){keys[n], acts[i].hint};
+            n++;
+        }
     const char *right = a->message[0] ? a->message : "";
     statusbar_draw(stdscr, t, y, 0, COLS, hints, n, right, a->message_role);
 }
