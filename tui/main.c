@@ -12,12 +12,15 @@
 #include <curses.h>
 
 #include "app.h"
+#include "check.h"
 #include "xmem.h"
 
 static void usage(FILE *out)
 {
-    fputs("usage: tdectl [options]\n"
-          "  the console: failover groups, vaults, keys, instances, findings, activity\n"
+    fputs("usage: tdectl [options]          the console\n"
+          "       tdectl check [--json] ...  one sweep, the findings, a monitoring exit status\n"
+          "\n"
+          "The console: failover groups, vaults, keys, instances, findings, activity.\n"
           "\n"
           "  -c, --config FILE   the configuration file (default $TDECTL_CONFIG, else\n"
           "                      $XDG_CONFIG_HOME/tdectl/config.json)\n"
@@ -143,6 +146,8 @@ static void give_terminal_back(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "check") == 0)
+        return check_main(argc - 1, argv + 1);
     struct app_options o = {0};
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -5,7 +5,7 @@
 #   layers   core/ never includes ncurses nor prints to the terminal
 set -uo pipefail
 cd "$1"
-mapfile -t files < <(find core widgets themes tui sim tests bench -name '*.[ch]' 2>/dev/null | sort)
+mapfile -t files < <(find core cli widgets themes tui sim tests bench -name '*.[ch]' 2>/dev/null | sort)
 status=0
 case "$2" in
   format)
@@ -33,6 +33,10 @@ case "$2" in
         echo "core/ must not print to the terminal"
         status=1
       fi
+    fi
+    if [ -d cli ] && grep -rnE '#include *[<"](n?curses|ncursesw?/|panel|menu|form)\.h' cli; then
+      echo "cli/ is headless: no ncurses"
+      status=1
     fi
     ;;
   *)
