@@ -251,13 +251,17 @@ static char *summarise(enum report_status st, const size_t c[HEALTH_CRIT + 1], b
                        const cJSON *findings)
 {
     const cJSON *first = cJSON_GetArrayItem(findings, 0);
-    const char *worst = "";
-    if (first && st != REPORT_OK)
-        worst = cJSON_GetObjectItemCaseSensitive(first, "title")->valuestring;
-    return xasprintf("%s: %zu critical, %zu high, %zu medium, %zu low%s%s%s",
-                     report_status_name(st), c[HEALTH_CRIT], c[HEALTH_HIGH], c[HEALTH_MED],
-                     c[HEALTH_LOW], complete ? "" : "; the sweep did not complete",
-                     worst[0] ? "; worst: " : "", worst);
+    char worst[200] = "";
+    if (first && st != REPORT_OK) {
+        /* The worst finding in concrete words (rule titles state what should hold). */
+        snprintf(worst, sizeof worst, "; worst: %s %s: %s",
+                 cJSON_GetObjectItemCaseSensitive(first, "rule")->valuestring,
+                 cJSON_GetObjectItemCaseSensitive(first, "subject")->valuestring,
+                 cJSON_GetObjectItemCaseSensitive(first, "evidence")->valuestring);
+    }
+    return xasprintf("%s: %zu critical, %zu high, %zu medium, %zu low%s%s", report_status_name(st),
+                     c[HEALTH_CRIT], c[HEALTH_HIGH], c[HEALTH_MED], c[HEALTH_LOW],
+                     complete ? "" : "; the sweep did not complete", worst);
 }
 
 static void add_meta(cJSON *doc, const struct report_input *in, const struct scope *s)
