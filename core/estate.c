@@ -416,6 +416,17 @@ static bool is_down(const struct model_pe *pe, const struct model_pe *const *dow
     return false;
 }
 
+/*
+ * Whether pe can target v: a vault's resource id ends in /vaults/NAME, so the
+ * last segment must be v's name. A cheap test that spares estate_pe_vault's
+ * lookup of the id for the endpoints of every other vault.
+ */
+static bool may_target(const struct model_pe *pe, const struct model_vault *v)
+{
+    const char *slash = pe->target_id ? strrchr(pe->target_id, '/') : NULL;
+    return slash && v->name && strcasecmp(slash + 1, v->name) == 0;
+}
+
 enum estate_path estate_path(const struct model *m, const struct model_vault *v, const char *region,
                              const struct model_pe *const *down, size_t ndown,
                              const struct model_pe **pe)
@@ -427,7 +438,8 @@ enum estate_path estate_path(const struct model *m, const struct model_vault *v,
         return ESTATE_PATH_UNKNOWN;
     for (size_t i = 0; i < m->npes; i++) {
         const struct model_pe *p = m->pes[i];
-        if (!estate_same_region(p->location, region) || estate_pe_vault(m, p) != v)
+        if (!may_target(p, v) || !estate_same_region(p->location, region) ||
+            estate_pe_vault(m, p) != v)
             continue;
         found = p;
         if (!is_down(p, down, ndown) && estate_pe_approved(v, p))

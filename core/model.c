@@ -284,11 +284,31 @@ struct model_instance *model_instance_by_name(const struct model *m, const char 
     return NULL;
 }
 
+/* Vaults are kept sorted by name (estates have hundreds; lookups are everywhere). */
+static int vault_cmp(const void *a, const void *b)
+{
+    const struct model_vault *const *x = a, *const *y = b;
+    return strcasecmp((*x)->name ? (*x)->name : "", (*y)->name ? (*y)->name : "");
+}
+
+void model_sort_vaults(struct model *m)
+{
+    if (m->nvaults > 1)
+        qsort(m->vaults, m->nvaults, sizeof *m->vaults, vault_cmp);
+}
+
 struct model_vault *model_vault(const struct model *m, const char *name)
 {
-    for (size_t i = 0; name && i < m->nvaults; i++) {
-        if (same(m->vaults[i]->name, name))
-            return m->vaults[i];
+    size_t lo = 0, hi = name ? m->nvaults : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcasecmp(m->vaults[mid]->name ? m->vaults[mid]->name : "", name);
+        if (c == 0)
+            return m->vaults[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
@@ -392,7 +412,14 @@ struct model_vault *model_put_vault(struct model *m, struct model_vault *v)
         old = model_vault(m, v->name);
     if (old == NULL) {
         m->vaults = append(m->vaults, &m->nvaults, sizeof *m->vaults);
-        old = m->vaults[m->nvaults - 1] = xcalloc(1, sizeof *old);
+        /* Insert in name order (model_vault's binary search relies on it). */
+        size_t at = m->nvaults - 1;
+        while (at > 0 && strcasecmp(m->vaults[at - 1]->name ? m->vaults[at - 1]->name : "",
+                                    v->name ? v->name : "") > 0) {
+            m->vaults[at] = m->vaults[at - 1];
+            at--;
+        }
+        old = m->vaults[at] = xcalloc(1, sizeof *old);
         *old = *v;
         old->rbac_before = old->arm_fresh.read_at ? old->rbac : -1;
         memset(v, 0, sizeof *v);

@@ -312,6 +312,9 @@ struct model_instance *model_put_instance(struct model *m, struct model_instance
 struct model_fog *model_put_fog(struct model *m, struct model_fog *fg);
 struct model_pe *model_put_pe(struct model *m, struct model_pe *pe);
 struct model_subscription *model_put_subscription(struct model *m, struct model_subscription *s);
+/* Puts m->vaults in name order (model_put_vault keeps it; loaders that fill the array call this).
+ */
+void model_sort_vaults(struct model *m);
 /* Replaces an instance's registered keys / protector / databases (adopting the arrays). */
 void model_set_server_keys(struct model *m, struct model_instance *mi,
                            struct model_server_key *keys, size_t n);

@@ -34,4 +34,8 @@ size_t observed_down(const struct model *m, struct whatif_scenario *sc, size_t c
 struct whatif_result *observed_run(const struct model *m, const char *extra_vault,
                                    const struct whatif_params *p, size_t *n);
 
+/* The same for one instance; 0, or -1 (an unknown extra vault). */
+int observed_run_one(const struct model *m, const char *extra_vault, const struct whatif_params *p,
+                     const struct model_instance *mi, struct whatif_result *out);
+
 #endif

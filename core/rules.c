@@ -209,9 +209,79 @@ static void add_active(struct rules_eval *ev, const struct model_instance *mi, c
     ev->active[ev->nactive++] = (struct rules_active){mi, v, model_key(v, key), ver, protector};
 }
 
+static int by_name(const void *a, const void *b)
+{
+    const struct model_vault *const *x = a, *const *y = b;
+    return strcasecmp((*x)->name, (*y)->name);
+}
+
+/* The vault named in uri, through a name-sorted copy of the vault list. */
+static const struct model_vault *vault_of(const struct model_vault **sorted, size_t n,
+                                          const char *uri, char key[128], char version[64])
+{
+    char vault[128];
+    if (uri == NULL || model_uri_parse(uri, vault, key, version) < 0)
+        return NULL;
+    struct model_vault probe = {.name = vault};
+    const struct model_vault *pp = &probe;
+    const struct model_vault **hit = bsearch(&pp, sorted, n, sizeof *sorted, by_name);
+    return hit ? *hit : NULL;
+}
+
+/* Every registered key parsed once, and which vaults are used (protectors included). */
+static void prepare_regkeys(struct rules_eval *ev)
+{
+    const struct model *m = ev->m;
+    const struct model_vault **sorted = xcalloc(m->nvaults + 1, sizeof *sorted);
+    for (size_t i = 0; i < m->nvaults; i++)
+        sorted[i] = m->vaults[i];
+    qsort(sorted, m->nvaults, sizeof *sorted, by_name);
+    size_t total = 0;
+    for (size_t i = 0; i < m->ninstances; i++)
+        total += m->instances[i]->nkeys;
+    ev->regkeys = xcalloc(total + 1, sizeof *ev->regkeys);
+    ev->used = xcalloc(m->nvaults + 1, sizeof *ev->used);
+    char key[128], version[64];
+    for (size_t i = 0; i < m->ninstances; i++) {
+        const struct model_instance *mi = m->instances[i];
+        const struct model_vault *pv =
+            estate_protector_is_akv(mi)
+                ? vault_of(sorted, m->nvaults, mi->protector.uri, key, version)
+                : NULL;
+        for (size_t v = 0; pv && v < m->nvaults; v++)
+            ev->used[v] = ev->used[v] || m->vaults[v] == pv;
+        for (size_t j = 0; j < mi->nkeys; j++) {
+            struct rules_regkey *rk = &ev->regkeys[ev->nregkeys++];
+            rk->mi = mi;
+            rk->sk = &mi->keys[j];
+            rk->vault = vault_of(sorted, m->nvaults, mi->keys[j].uri, rk->key, rk->version);
+        }
+    }
+    /* Mark the vaults of registered keys: one pass over a pointer-sorted list would do, but
+     * vaults are few next to keys, so a linear match per distinct vault is cheap enough. */
+    for (size_t k = 0; k < ev->nregkeys; k++) {
+        const struct model_vault *v = ev->regkeys[k].vault;
+        if (v == NULL || (k > 0 && ev->regkeys[k - 1].vault == v))
+            continue;
+        for (size_t i = 0; i < m->nvaults; i++)
+            if (m->vaults[i] == v)
+                ev->used[i] = true;
+    }
+    free(sorted);
+}
+
+bool rules_vault_used(const struct rules_eval *ev, const struct model_vault *v)
+{
+    for (size_t i = 0; v && ev->used && i < ev->m->nvaults; i++)
+        if (ev->m->vaults[i] == v)
+            return ev->used[i];
+    return false;
+}
+
 void rules_prepare(struct rules_eval *ev)
 {
     ev->now_s = ev->now_ms / 1000;
+    prepare_regkeys(ev);
     ev->current = whatif_current(ev->m, &ev->wp, &ev->ncurrent);
     for (size_t i = 0; i < ev->m->ninstances; i++) {
         const struct model_instance *mi = ev->m->instances[i];
@@ -231,8 +301,13 @@ void rules_cleanup(struct rules_eval *ev)
 {
     free(ev->current);
     free(ev->active);
+    free(ev->used);
+    free(ev->regkeys);
     ev->current = NULL;
     ev->active = NULL;
+    ev->used = NULL;
+    ev->regkeys = NULL;
+    ev->nregkeys = 0;
     ev->ncurrent = ev->nactive = 0;
 }
 

@@ -29,6 +29,15 @@ struct rules_active {
     bool protector; /* else the secondary copy */
 };
 
+/* A registered key of an instance, its URI parsed once per evaluation. */
+struct rules_regkey {
+    const struct model_instance *mi;
+    const struct model_server_key *sk;
+    const struct model_vault *vault; /* NULL when its vault is not in the model */
+    char key[128];
+    char version[64];
+};
+
 struct rules_eval {
     const struct model *m;
     int64_t now_ms;
@@ -43,6 +52,9 @@ struct rules_eval {
     size_t ncurrent;
     struct rules_active *active;
     size_t nactive;
+    bool *used; /* by index in m->vaults: some instance's protector or registered key is there */
+    struct rules_regkey *regkeys;
+    size_t nregkeys;
     /* The previous evaluation's findings (for first_seen and cause_seen of I06). */
     const struct health_finding *prev;
     size_t nprev;
@@ -50,6 +62,9 @@ struct rules_eval {
     struct health_finding *out;
     size_t n, cap;
 };
+
+/* estate_vault_used, from the set computed once per evaluation. */
+bool rules_vault_used(const struct rules_eval *ev, const struct model_vault *v);
 
 /* The table, in id order within families. */
 const struct health_rule *rules_table(size_t *n);

@@ -87,30 +87,27 @@ static void key_parts(struct rules_eval *ev, struct parts *ps, const struct mode
 {
     const struct model_key **seen = NULL;
     size_t nseen = 0;
-    char what[320], vault[128], key[128], version[64];
-    for (size_t i = 0; i < ev->m->ninstances; i++) {
-        const struct model_instance *mi = ev->m->instances[i];
-        for (size_t j = 0; j < mi->nkeys; j++) {
-            if (model_uri_parse(mi->keys[j].uri, vault, key, version) < 0 ||
-                strcasecmp(vault, v->name) != 0)
-                continue;
-            const struct model_key *k = model_key(v, key);
-            bool dup = k == NULL;
-            for (size_t n = 0; n < nseen && !dup; n++)
-                dup = seen[n] == k;
-            if (dup)
-                continue;
-            seen = xrealloc(seen, nseen + 1, sizeof *seen);
-            seen[nseen++] = k;
-            snprintf(what, sizeof what, "versions of %s", k->name);
-            part(ev, ps, &k->versions_fresh, what, HEALTH_HIGH);
-            snprintf(what, sizeof what, "rotation policy of %s", k->name);
-            part(ev, ps, &k->rotation_fresh, what, HEALTH_LOW);
-            const struct model_version *ver = version[0] ? model_version(k, version) : NULL;
-            if (ver && ver->fingerprint[0] == '\0') {
-                snprintf(what, sizeof what, "material of %s/%s", k->name, ver->version);
-                part(ev, ps, &ver->fresh, what, HEALTH_MED);
-            }
+    char what[320];
+    for (size_t r = 0; r < ev->nregkeys; r++) {
+        const struct rules_regkey *rk = &ev->regkeys[r];
+        if (rk->vault != v)
+            continue;
+        const struct model_key *k = model_key(v, rk->key);
+        bool dup = k == NULL;
+        for (size_t n = 0; n < nseen && !dup; n++)
+            dup = seen[n] == k;
+        if (dup)
+            continue;
+        seen = xrealloc(seen, nseen + 1, sizeof *seen);
+        seen[nseen++] = k;
+        snprintf(what, sizeof what, "versions of %s", k->name);
+        part(ev, ps, &k->versions_fresh, what, HEALTH_HIGH);
+        snprintf(what, sizeof what, "rotation policy of %s", k->name);
+        part(ev, ps, &k->rotation_fresh, what, HEALTH_LOW);
+        const struct model_version *ver = rk->version[0] ? model_version(k, rk->version) : NULL;
+        if (ver && ver->fingerprint[0] == '\0') {
+            snprintf(what, sizeof what, "material of %s/%s", k->name, ver->version);
+            part(ev, ps, &ver->fresh, what, HEALTH_MED);
         }
     }
     free(seen);
@@ -173,7 +170,7 @@ void rules_data_d01(struct rules_eval *ev)
     for (size_t i = 0; i < m->ninstances; i++)
         instance_parts(ev, m->instances[i]);
     for (size_t i = 0; i < m->nvaults; i++) {
-        if (estate_vault_used(m, m->vaults[i]))
+        if (rules_vault_used(ev, m->vaults[i]))
             vault_parts(ev, m->vaults[i]);
     }
     for (size_t i = 0; i < m->nfogs; i++)
@@ -181,7 +178,7 @@ void rules_data_d01(struct rules_eval *ev)
     for (size_t i = 0; i < m->npes; i++) {
         const struct model_pe *pe = m->pes[i];
         struct parts ps = {0};
-        if (!estate_vault_used(m, estate_pe_vault(m, pe)))
+        if (!rules_vault_used(ev, estate_pe_vault(m, pe)))
             continue;
         part(ev, &ps, &pe->fresh, "private endpoint", HEALTH_MED);
         emit(ev, &ps, "endpoint", pe->name);

@@ -283,7 +283,7 @@ void rules_key_k08(struct rules_eval *ev)
     char subj[192], date[16];
     for (size_t i = 0; i < ev->m->nvaults; i++) {
         const struct model_vault *v = ev->m->vaults[i];
-        if (v->deleted || !estate_vault_used(ev->m, v))
+        if (v->deleted || !rules_vault_used(ev, v))
             continue;
         for (size_t j = 0; j < v->nkeys; j++) {
             const struct model_key *k = &v->keys[j];

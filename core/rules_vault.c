@@ -15,7 +15,7 @@ static bool same(const char *a, const char *b)
 /* A vault whose ARM properties can be judged: used by an instance, read, not deleted. */
 static bool judged(const struct rules_eval *ev, const struct model_vault *v)
 {
-    return estate_vault_used(ev->m, v) && rules_read(&v->arm_fresh) && !v->deleted;
+    return rules_vault_used(ev, v) && rules_read(&v->arm_fresh) && !v->deleted;
 }
 
 /* "sqlmi-a (primary vault), sqlmi-b (secondary vault)" */
@@ -43,7 +43,7 @@ void rules_vault_v01(struct rules_eval *ev)
     char subj[192], who[256];
     for (size_t i = 0; i < ev->m->nvaults; i++) {
         const struct model_vault *v = ev->m->vaults[i];
-        if (!v->deleted || !estate_vault_used(ev->m, v))
+        if (!v->deleted || !rules_vault_used(ev, v))
             continue;
         rules_emit(ev, ev->rule->sev, rules_stale(ev, &v->arm_fresh),
                    rules_subject(subj, "vault", v->name), "",

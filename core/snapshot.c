@@ -95,6 +95,7 @@ static int settle(struct model *m, struct snapshot_reader *r)
     UNIQUE(r, "vault", m->vaults, m->nvaults, ->id, names);
     UNIQUE(r, "vault name", m->vaults, m->nvaults, ->name, names);
     UNIQUE(r, "private endpoint", m->pes, m->npes, ->id, names);
+    model_sort_vaults(m);
     for (size_t v = 0; v < m->nvaults; v++) {
         struct model_vault *vault = m->vaults[v];
         size_t saved = snapshot_push(r, "vaults[%zu].keys", v);

@@ -394,6 +394,34 @@ size_t snapshot_push(struct snapshot_reader *r, const char *fmt, ...)
     return saved;
 }
 
+/* The two pushes every field and element makes, without printf: they are most of a load. */
+static size_t push_text(struct snapshot_reader *r, const char *a, const char *b)
+{
+    size_t saved = r->len, room = sizeof r->path - 1;
+    for (const char *p = a; *p && r->len < room; p++)
+        r->path[r->len++] = *p;
+    for (const char *p = b; p && *p && r->len < room; p++)
+        r->path[r->len++] = *p;
+    r->path[r->len] = '\0';
+    return saved;
+}
+
+size_t snapshot_push_name(struct snapshot_reader *r, const char *name)
+{
+    return push_text(r, r->len ? "." : "", name);
+}
+
+size_t snapshot_push_index(struct snapshot_reader *r, size_t i)
+{
+    char digits[24], *p = digits + sizeof digits - 1;
+    *p = '\0';
+    *--p = ']';
+    do
+        *--p = (char)('0' + i % 10);
+    while ((i /= 10) > 0);
+    return push_text(r, "[", p);
+}
+
 void snapshot_pop(struct snapshot_reader *r, size_t saved)
 {
     r->len = saved;
@@ -469,7 +497,7 @@ static int read_list(const struct field *f, const cJSON *j, char *p, struct snap
         *count = f->kind == K_STRS ? n : 0;
     }
     for (const cJSON *e = j->child; e; e = e->next, i++) {
-        size_t saved = snapshot_push(r, "[%zu]", i);
+        size_t saved = snapshot_push_index(r, i);
         int rc = 0;
         if (f->kind == K_ARRAY) {
             rc = read_obj(f->sub, e, *(char **)at + i * f->sub->size, r);
@@ -578,7 +606,7 @@ static int read_obj(const struct schema *s, const cJSON *j, void *p, struct snap
     for (size_t i = 0; i < s->nfields; i++) {
         const struct field *f = &s->fields[i];
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, f->name);
-        size_t saved = snapshot_push(r, r->len ? ".%s" : "%s", f->name);
+        size_t saved = snapshot_push_name(r, f->name);
         int rc = item ? read_field(f, item, p, r) : snapshot_bad(r, "missing");
         snapshot_pop(r, saved);
         if (rc < 0)

@@ -35,6 +35,9 @@ int snapshot_bad(struct snapshot_reader *r, const char *fmt, ...)
 /* Appends to the path; returns what snapshot_pop restores. */
 size_t snapshot_push(struct snapshot_reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same for ".name" (no dot first) and "[i]", without printf. */
+size_t snapshot_push_name(struct snapshot_reader *r, const char *name);
+size_t snapshot_push_index(struct snapshot_reader *r, size_t i);
 void snapshot_pop(struct snapshot_reader *r, size_t saved);
 /* "a string", "a number", "null", ... for messages. */
 const char *snapshot_json_kind(const cJSON *j);

@@ -424,8 +424,11 @@ static int resolve_all(struct ctx *c, struct failure *f, const struct whatif_sce
     return 0;
 }
 
-struct whatif_result *whatif_run(const struct model *m, const struct whatif_scenario *sc,
-                                 size_t nsc, const struct whatif_params *p, size_t *n, char **cause)
+/* The failures sc[0..nsc) for the instances in only[0..nonly) (all of them when only is NULL). */
+static struct whatif_result *run(const struct model *m, const struct whatif_scenario *sc,
+                                 size_t nsc, const struct whatif_params *p,
+                                 const struct model_instance *const *only, size_t nonly, size_t *n,
+                                 char **cause)
 {
     *n = 0;
     if (m == NULL || p == NULL) {
@@ -441,21 +444,46 @@ struct whatif_result *whatif_run(const struct model *m, const struct whatif_scen
     c.down = xcalloc(nsc ? nsc : 1, sizeof *c.down);
     if (resolve_all(&c, f, sc, nsc, cause) < 0)
         goto out;
-    out = xcalloc(m->ninstances ? m->ninstances : 1, sizeof *out);
-    for (size_t i = 0; i < m->ninstances; i++) {
+    size_t count = only ? nonly : m->ninstances;
+    out = xcalloc(count ? count : 1, sizeof *out);
+    for (size_t i = 0; i < count; i++) {
+        const struct model_instance *mi = only ? only[i] : m->instances[i];
         struct whatif_result cur = {0};
-        serve(&base, m->instances[i], &cur);
+        serve(&base, mi, &cur);
         if (c.nf)
-            serve(&c, m->instances[i], &out[i]);
+            serve(&c, mi, &out[i]);
         else
             out[i] = cur;
-        timing(p, m->instances[i], &cur, &out[i]);
+        timing(p, mi, &cur, &out[i]);
     }
-    *n = m->ninstances;
+    *n = count;
 out:
     free(f);
     free(c.down);
     return out;
+}
+
+struct whatif_result *whatif_run(const struct model *m, const struct whatif_scenario *sc,
+                                 size_t nsc, const struct whatif_params *p, size_t *n, char **cause)
+{
+    return run(m, sc, nsc, p, NULL, 0, n, cause);
+}
+
+int whatif_run_one(const struct model *m, const struct whatif_scenario *sc, size_t nsc,
+                   const struct whatif_params *p, const struct model_instance *mi,
+                   struct whatif_result *out, char **cause)
+{
+    size_t n = 0;
+    if (mi == NULL) {
+        xcause(cause, "what-if needs an instance");
+        return -1;
+    }
+    struct whatif_result *r = run(m, sc, nsc, p, &mi, 1, &n, cause);
+    if (r == NULL)
+        return -1;
+    *out = r[0];
+    free(r);
+    return 0;
 }
 
 struct whatif_result *whatif_current(const struct model *m, const struct whatif_params *p,

@@ -96,6 +96,14 @@ void whatif_params_init(struct whatif_params *p, int64_t now_ms);
 struct whatif_result *whatif_run(const struct model *m, const struct whatif_scenario *sc,
                                  size_t nsc, const struct whatif_params *p, size_t *n,
                                  char **cause);
+/*
+ * The same for one instance of the model (the others are not evaluated: a
+ * front end that shows one instance at a time pays for one). 0, or -1 with
+ * *cause as whatif_run.
+ */
+int whatif_run_one(const struct model *m, const struct whatif_scenario *sc, size_t nsc,
+                   const struct whatif_params *p, const struct model_instance *mi,
+                   struct whatif_result *out, char **cause);
 /* What the model says right now (no failure injected). */
 struct whatif_result *whatif_current(const struct model *m, const struct whatif_params *p,
                                      size_t *n);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -216,6 +217,35 @@ static void test_instance_history_and_clock(void **state)
     model_destroy(m);
 }
 
+static void test_vaults_by_name(void **state)
+{
+    (void)state;
+    struct model *m = model_create();
+    assert_null(model_vault(m, "kv-a"));
+    const char *names[] = {"kv-m", "kv-z", "kv-a", "KV-q", "kv-b"};
+    for (size_t i = 0; i < 5; i++) {
+        struct model_vault v = {0};
+        v.name = xstrdup(names[i]);
+        model_put_vault(m, &v);
+    }
+    assert_int_equal(m->nvaults, 5);
+    for (size_t i = 1; i < m->nvaults; i++) /* kept in name order, case-insensitively */
+        assert_true(strcasecmp(m->vaults[i - 1]->name, m->vaults[i]->name) < 0);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(model_vault(m, names[i])->name, names[i]);
+    assert_ptr_equal(model_vault(m, "kv-Q"), model_vault(m, "kv-q"));
+    assert_null(model_vault(m, "kv-c"));
+    assert_null(model_vault(m, NULL));
+    /* A loader that fills the array in any order sorts it. */
+    struct model_vault *t = m->vaults[0];
+    m->vaults[0] = m->vaults[4];
+    m->vaults[4] = t;
+    model_sort_vaults(m);
+    assert_string_equal(m->vaults[0]->name, "kv-a");
+    assert_string_equal(m->vaults[4]->name, "kv-z");
+    model_destroy(m);
+}
+
 static void test_freshness(void **state)
 {
     (void)state;
@@ -252,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_keys_and_versions),
         cmocka_unit_test(test_put_keeps_what_arm_does_not_carry),
         cmocka_unit_test(test_instance_history_and_clock),
+        cmocka_unit_test(test_vaults_by_name),
         cmocka_unit_test(test_freshness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

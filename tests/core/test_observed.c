@@ -99,6 +99,18 @@ static void test_observed_outage_counts(void **state)
     free(w);
     w = observed_run(m, SUPPORT_KV_EUS2, &p, &n);
     assert_int_equal(of(w, n, SUPPORT_MI_EUS2)->outcome, WHATIF_VIA_SECONDARY);
+    /* One instance alone gives what the whole run gives for it. */
+    struct whatif_result one;
+    assert_int_equal(observed_run_one(m, SUPPORT_KV_CUS, &p, support_mi(m, SUPPORT_MI_CUS), &one),
+                     0);
+    assert_int_equal(one.outcome, WHATIF_INACCESSIBLE);
+    assert_string_equal(one.instance, SUPPORT_MI_CUS);
+    assert_int_equal(observed_run_one(m, NULL, &p, support_mi(m, SUPPORT_MI_EUS2), &one), 0);
+    assert_int_equal(one.outcome, of(w, n, SUPPORT_MI_EUS2)->outcome);
+    assert_string_equal(one.via, of(w, n, SUPPORT_MI_EUS2)->via);
+    assert_int_equal(observed_run_one(m, "kv-nowhere", &p, support_mi(m, SUPPORT_MI_EUS2), &one),
+                     -1);
+    assert_int_equal(observed_run_one(m, NULL, &p, NULL, &one), -1);
     free(w);
     model_destroy(m);
 }

@@ -232,7 +232,7 @@ static struct model *rich_model(void)
     add_vault(m, "kv-weu", true);
     add_vault(m, "kv-neu", true);
     add_vault(m, "kv-bare", false); /* known from a key URI only: NULLs and empty arrays */
-    m->vaults[1]->rbac_before = 1;
+    model_vault(m, "kv-neu")->rbac_before = 1;
     for (int i = 0; i < 2; i++) {
         struct model_pe pe = {0};
         pe.id = xasprintf(SUB "/resourceGroups/rg-net/providers/Microsoft.Network/"
@@ -242,7 +242,7 @@ static struct model *rich_model(void)
         pe.subscription_id = xstrdup("11111111-2222-3333-4444-555555555555");
         pe.resource_group = xstrdup("rg-net");
         pe.location = xstrdup(i ? "northeurope" : "westeurope");
-        pe.target_id = i ? NULL : xstrdup(m->vaults[0]->id);
+        pe.target_id = i ? NULL : xstrdup(model_vault(m, "kv-weu")->id);
         pe.status = xstrdup("Approved");
         fill_fresh(&pe.fresh, i == 1);
         model_put_pe(m, &pe);
@@ -581,17 +581,18 @@ static void test_round_trip(void **state)
     /* The loaded model works as a model: lookups, adoption on top of it. */
     assert_non_null(model_instance(got, MI_ID(1)));
     assert_ptr_equal(model_fog_of(got, model_instance(got, MI_ID(0))), got->fogs[0]);
-    const char *kid = got->vaults[0]->keys[1].versions[2].kid;
-    assert_ptr_equal(model_version_by_uri(got, kid), &got->vaults[0]->keys[1].versions[2]);
-    assert_string_equal(got->vaults[2]->name, "kv-bare");
-    assert_null(got->vaults[2]->keys);
-    assert_int_equal(got->vaults[2]->nkeys, 0);
+    const char *kid = model_vault(got, "kv-weu")->keys[1].versions[2].kid;
+    assert_ptr_equal(model_version_by_uri(got, kid),
+                     &model_vault(got, "kv-weu")->keys[1].versions[2]);
+    assert_string_equal(model_vault(got, "kv-bare")->name, "kv-bare");
+    assert_null(model_vault(got, "kv-bare")->keys);
+    assert_int_equal(model_vault(got, "kv-bare")->nkeys, 0);
     struct model_vault again = {0};
     again.name = xstrdup("KV-WEU");
     model_put_vault(got, &again); /* replaces by name, keeps keys and rbac_before */
     assert_int_equal(got->nvaults, 3);
-    assert_int_equal(got->vaults[0]->nkeys, 2);
-    assert_int_equal(got->vaults[0]->rbac_before, 0);
+    assert_int_equal(model_vault(got, "kv-weu")->nkeys, 2);
+    assert_int_equal(model_vault(got, "kv-weu")->rbac_before, 0);
 
     /* Loading into a model that is not empty is refused, and changes nothing. */
     assert_int_equal(snapshot_load(got, f->path, &cause), CORE_ERR_REFUSED);
@@ -717,18 +718,18 @@ static void test_atomic_replace(void **state)
     /* A save that fails keeps the old file whole and leaves no temporary file. */
     size_t before_len;
     char *before = slurp(f->path, &before_len);
-    m->vaults[0]->keys[0].versions[0].exp = INT64_MAX;
+    model_vault(m, "kv-weu")->keys[0].versions[0].exp = INT64_MAX;
     assert_int_equal(snapshot_save(m, f->path, SAVED_AT + 2, &cause), CORE_ERR_LIMIT);
     assert_non_null(strstr(cause, "\"exp\""));
     free(cause);
     cause = NULL;
-    m->vaults[0]->keys[0].versions[0].exp = 0;
-    m->vaults[1]->rbac_before = 5;
+    model_vault(m, "kv-weu")->keys[0].versions[0].exp = 0;
+    model_vault(m, "kv-neu")->rbac_before = 5;
     assert_int_equal(snapshot_save(m, f->path, SAVED_AT + 2, &cause), CORE_ERR_LIMIT);
     assert_non_null(strstr(cause, "rbac_before"));
     free(cause);
     cause = NULL;
-    m->vaults[1]->rbac_before = 1;
+    model_vault(m, "kv-neu")->rbac_before = 1;
     assert_int_equal(snapshot_save(m, f->path, 0, &cause), CORE_ERR_REFUSED);
     free(cause);
     size_t after_len;
@@ -831,30 +832,30 @@ static void test_wrong_content(void **state)
         {"saved_at", "0", "saved_at: 0 is not an integer in 1.."},
         {"saved_at", "\"today\"", "saved_at: expected an integer, got a string"},
         {"saved_at", NULL, "saved_at: missing"},
-        {"vaults.0.keys.0.versions.0.exp", "\"soon\"",
-         "vaults[0].keys[0].versions[0].exp: expected an integer, got a string"},
-        {"vaults.0.keys.0.versions.0.exp", "1.5", "versions[0].exp: 1.5 is not an integer"},
-        {"vaults.0.keys.0.versions.0.exp", "1e300", "exp: 1e+300 is not an integer"},
-        {"vaults.0.keys.0.versions.0.exp", "-1e16", "is not an integer"},
+        {"vaults.2.keys.0.versions.0.exp", "\"soon\"",
+         "vaults[2].keys[0].versions[0].exp: expected an integer, got a string"},
+        {"vaults.2.keys.0.versions.0.exp", "1.5", "versions[0].exp: 1.5 is not an integer"},
+        {"vaults.2.keys.0.versions.0.exp", "1e300", "exp: 1e+300 is not an integer"},
+        {"vaults.2.keys.0.versions.0.exp", "-1e16", "is not an integer"},
         {"instances.1.protector", "[]", "instances[1].protector: expected an object, got an array"},
         {"instances.0.past_protectors.1", "null",
          "instances[0].past_protectors[1]: expected a string, got null"},
         {"instances.0.past_protectors", "\"x\"",
          "past_protectors: expected an array, got a string"},
         {"vaults.1.rbac_before", "2", "vaults[1].rbac_before: 2 is not an integer in -1..1"},
-        {"vaults.0.arm_fresh.err", "99", "vaults[0].arm_fresh.err: 99 is not an integer in 0.."},
-        {"vaults.0.keys.1.versions.2.fingerprint", "\"ABC\"",
-         "vaults[0].keys[1].versions[2].fingerprint: expected \"\" or a fingerprint"},
-        {"vaults.0.keys.1.versions.2.fingerprint",
+        {"vaults.2.arm_fresh.err", "99", "vaults[2].arm_fresh.err: 99 is not an integer in 0.."},
+        {"vaults.2.keys.1.versions.2.fingerprint", "\"ABC\"",
+         "vaults[2].keys[1].versions[2].fingerprint: expected \"\" or a fingerprint"},
+        {"vaults.2.keys.1.versions.2.fingerprint",
          "\"00000000000000000000000000000000000000000000000000000000000000000\"",
          "fingerprint: expected"},
-        {"vaults.0.keys.1.versions.2.fingerprint", "null", "fingerprint: expected"},
-        {"vaults.0.keys.0.name", "null", "vaults[0].keys[0].name: expected a string, got null"},
-        {"vaults.0.keys.0.versions", "[1]",
-         "vaults[0].keys[0].versions[0]: expected an object, got a number"},
-        {"vaults.0.soft_delete", "\"true\"", "vaults[0].soft_delete: expected true or false"},
-        {"vaults.0.policies.0.key_perms", "-1", "key_perms: -1 is not an integer in 0..4294967295"},
-        {"vaults.0.retention_days", "3000000000", "retention_days: 3e+09 is not an integer"},
+        {"vaults.2.keys.1.versions.2.fingerprint", "null", "fingerprint: expected"},
+        {"vaults.2.keys.0.name", "null", "vaults[2].keys[0].name: expected a string, got null"},
+        {"vaults.2.keys.0.versions", "[1]",
+         "vaults[2].keys[0].versions[0]: expected an object, got a number"},
+        {"vaults.2.soft_delete", "\"true\"", "vaults[2].soft_delete: expected true or false"},
+        {"vaults.2.policies.0.key_perms", "-1", "key_perms: -1 is not an integer in 0..4294967295"},
+        {"vaults.2.retention_days", "3000000000", "retention_days: 3e+09 is not an integer"},
         {"instances.0.uamis.0.client_id", "true",
          "instances[0].uamis[0].client_id: expected a string or null, got a boolean"},
         {"subs.0.bogus", "1", "subs[0]: unknown field \"bogus\""},
@@ -864,7 +865,7 @@ static void test_wrong_content(void **state)
         {"pes.1", "\"pe\"", "pes[1]: expected an object, got a string"},
         {"instances.1.id", "\"" MI_ID(0) "\"", "instance \"/subscriptions/1111"},
         {"vaults.1.name", "\"KV-WEU\"", "(top level): vault name \""},
-        {"vaults.0.keys.1.name", "\"A-KEY\"", "vaults[0].keys: key \""},
+        {"vaults.2.keys.1.name", "\"A-KEY\"", "vaults[2].keys: key \""},
         {"subs.1.id", "\"11111110-2222-3333-4444-555555555555\"", "subscription \"1111111"},
     };
     for (size_t i = 0; i < COUNT(cases); i++) {
