@@ -34,7 +34,7 @@
 /* Findings are recomputed at most this often while data streams in. */
 #define EVAL_EVERY_MS 250
 /* ... and this often when nothing changed but time. */
-#define IDLE_EVAL_MS 5000
+#define IDLE_EVAL_MS 30000
 /* The message line clears itself after this long. */
 #define MESSAGE_MS 6000
 
@@ -196,6 +196,15 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The frame trace's start-up phases (TDECTL_TRACE_FRAMES): where the first frame's time goes. */
+static void trace_phase(struct app *a, const char *phase)
+{
+    if (a->trace && a->frames == 0) {
+        fprintf(a->trace, "startup %s %lld us\n", phase, (long long)(now_us() - a->opt.start_us));
+        fflush(a->trace);
+    }
+}
+
 /*
  * An Esc that arrived with '[' or 'O' right behind it is an escape sequence
  * ncurses did not know (terminfo and terminal disagree): swallow the rest of
@@ -267,6 +276,13 @@ static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
     a->dirty = true;
 }
 
+static void on_judge(struct loop *loop, void *arg)
+{
+    struct app *a = arg;
+    (void)loop;
+    a->model_gen = UINT64_MAX; /* forces the first evaluation in this pass */
+}
+
 static void on_tick(struct loop *loop, void *arg)
 {
     struct app *a = arg;
@@ -280,11 +296,13 @@ static void after_pass(struct app *a)
 {
     const struct model *m = engine_model(a->engine);
     int64_t now = mono_ms();
-    bool eval_due = now - a->last_eval_ms >= EVAL_EVERY_MS;
+    bool eval_due = now - a->last_eval_ms >= EVAL_EVERY_MS && a->frames > 0;
     if (m->generation != a->model_gen && eval_due) {
+        a->judged = true;
         a->model_gen = m->generation;
         a->last_eval_ms = now;
         health_evaluate(a->health, m, app_now(a), NULL);
+        trace_phase(a, "findings");
         a->need_rebuild = true;
     } else if (now - a->last_eval_ms >= IDLE_EVAL_MS) {
         /* Time alone moves some findings (data growing stale, the Inaccessible clock). */
@@ -306,6 +324,7 @@ static void after_pass(struct app *a)
     }
     if (a->need_rebuild && !a->paused) {
         view_table[a->view]->rebuild(a->views[a->view], a);
+        trace_phase(a, "view");
         a->need_rebuild = false;
         a->dirty = true;
     }
@@ -316,6 +335,7 @@ static void after_pass(struct app *a)
 int app_run(struct app *a)
 {
     char *cause = NULL;
+    trace_phase(a, "setup");
     if (draw_init(a, &cause) < 0) {
         fprintf(stderr, "tdectl: %s\n", cause);
         free(cause);
@@ -327,14 +347,18 @@ int app_run(struct app *a)
         free(cause);
         return 1;
     }
+    trace_phase(a, "terminal");
     struct loop *loop = session_loop(a->session);
     loop_watch(loop, STDIN_FILENO, POLLIN, on_stdin, a);
     engine_on_sweep(a->engine, on_sweep, a);
     /* The snapshot (if any) is in the model now: the first frame shows it at once. */
     engine_start(a->engine);
+    trace_phase(a, "snapshot");
     a->last_eval_ms = mono_ms() - EVAL_EVERY_MS;
+    /* The first frame shows the snapshot at once; the findings follow a pass later. */
     a->need_rebuild = a->dirty = true;
     after_pass(a);
+    loop_timer(loop, 0, on_judge, a);
     a->tick_timer = loop_timer(loop, 1000, on_tick, a);
     while (!a->quit) {
         loop_run_once(loop, 1000);

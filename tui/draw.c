@@ -195,14 +195,21 @@ static void draw_header(struct app *a)
     size_t crit = health_count(a->health, HEALTH_CRIT);
     size_t high = health_count(a->health, HEALTH_HIGH) - crit;
     bool clock = worst_clock(a, right, sizeof right);
-    if (!clock)
+    if (!clock && !a->judged)
+        snprintf(right, sizeof right, " judging ... ");
+    else if (!clock)
         snprintf(right, sizeof right, " %zu CRIT  %zu HIGH ", crit, high);
     int x = COLS - (int)strlen(right);
     int y, cx;
     getyx(stdscr, y, cx);
     (void)y;
     if (x > cx)
-        put(0, x, t, clock || crit ? THEME_CRIT : high ? THEME_WARN : THEME_OK, right);
+        put(0, x, t,
+            !a->judged && !clock ? THEME_DIM
+            : clock || crit      ? THEME_CRIT
+            : high               ? THEME_WARN
+                                 : THEME_OK,
+            right);
 }
 
 /* ---- tabs: the six views, counts, the filter ---- */

@@ -25,12 +25,12 @@ struct whatif_result *predict_now(struct app *a, const struct model *m, size_t *
     return observed_run(m, NULL, &p, n);
 }
 
-struct whatif_result *predict_outage(struct app *a, const struct model *m, const char *vault,
-                                     size_t *n)
+bool predict_outage_one(struct app *a, const struct model *m, const char *vault,
+                        const struct model_instance *mi, struct whatif_result *out)
 {
     struct whatif_params p;
     app_whatif_params(a, &p);
-    return observed_run(m, vault, &p, n);
+    return mi && observed_run_one(m, vault, &p, mi, out) == 0;
 }
 
 const struct whatif_result *predict_for(const struct whatif_result *w, size_t n,

@@ -9,20 +9,22 @@
 #ifndef TDECTL_PREDICT_H
 #define TDECTL_PREDICT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "whatif.h"
 
 struct app;
 struct model;
+struct model_instance;
 
 /* The vaults down now, comma-separated, into buf ("" when none); how many. */
 size_t predict_down(struct app *a, const struct model *m, char *buf, size_t size);
 /* Each instance's access now, with the vaults down now as outages. */
 struct whatif_result *predict_now(struct app *a, const struct model *m, size_t *n);
-/* The same with vault (also) out. */
-struct whatif_result *predict_outage(struct app *a, const struct model *m, const char *vault,
-                                     size_t *n);
+/* With vault (also) out, for one instance (each side of the topology view); false when none. */
+bool predict_outage_one(struct app *a, const struct model *m, const char *vault,
+                        const struct model_instance *mi, struct whatif_result *out);
 /* The result for instance name in w[0..n), NULL when absent. */
 const struct whatif_result *predict_for(const struct whatif_result *w, size_t n,
                                         const char *instance);

@@ -56,6 +56,12 @@ static void *create(struct app *a)
     return listview_create(cols, NCOLS, 0);
 }
 
+/* An instance's protector version, resolved once per rebuild (not once per row). */
+struct prot {
+    const struct model_version *ver;
+    const char *instance;
+};
+
 struct pairctx {
     struct app *a;
     const struct model *m;
@@ -63,6 +69,8 @@ struct pairctx {
     const struct model_vault *va, *vb;
     int64_t now_s;
     int64_t warn_s; /* expiry closer than this is a warning */
+    struct prot *prots;
+    size_t nprots;
 };
 
 static void state_cell(struct pairctx *c, size_t row, size_t col, const struct model_version *ver)
@@ -219,9 +227,15 @@ static void rebuild(void *p, struct app *a)
     const struct model *m = engine_model(a->engine);
     const struct model_vault **done = xcalloc(m->nvaults + 1, sizeof *done);
     size_t ndone = 0;
-    struct pairctx c = {a, m, lv->rows, NULL, NULL, app_now(a) / 1000, 30 * 86400};
+    struct pairctx c = {a, m, lv->rows, NULL, NULL, app_now(a) / 1000, 30 * 86400, NULL, 0};
     if (a->config.nexpiry_warn_days)
         c.warn_s = a->config.expiry_warn_days[0] * 86400;
+    c.prots = xcalloc(m->ninstances + 1, sizeof *c.prots);
+    for (size_t i = 0; i < m->ninstances; i++) {
+        const struct model_version *pv = model_version_by_uri(m, m->instances[i]->protector.uri);
+        if (pv)
+            c.prots[c.nprots++] = (struct prot){pv, m->instances[i]->name};
+    }
     listview_begin(lv);
     for (size_t i = 0; i < m->nfogs; i++) {
         const struct model_instance *p1 = estate_fog_primary(m, m->fogs[i]);
@@ -247,6 +261,7 @@ static void rebuild(void *p, struct app *a)
         }
     listview_end(lv);
     free(done);
+    free(c.prots);
 }
 
 static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)

@@ -239,22 +239,17 @@ static void add_block(struct app *a, struct rows *r, const char *subject,
     size_t row = rows_add(r, subject, 0);
     const struct model_instance *sides[2] = {left, right};
     for (int k = 0; k < 2; k++) {
-        size_t nw = 0;
         const struct model_vault *pv = estate_primary_vault(m, sides[k]);
-        struct whatif_result *w = pv ? predict_outage(a, m, pv->name, &nw) : NULL;
+        struct whatif_result w;
+        bool have = pv && predict_outage_one(a, m, pv->name, sides[k], &w);
         const char *name = sides[k] ? sides[k]->name : NULL;
-        struct side s = {a,
-                         m,
-                         r,
-                         row,
-                         k ? T_RIGHT0 : T_LEFT0,
-                         predict_for(now, nnow, name),
-                         predict_for(w, nw, name)};
+        struct side s = {
+            a, m, r, row, k ? T_RIGHT0 : T_LEFT0, predict_for(now, nnow, name), have ? &w : NULL,
+        };
         if (k == 1 && right == NULL && left && model_fog_of(m, left) == NULL)
             line(&s, THEME_DIM, "(no failover group: a single instance)");
         else
             fill_side(&s, k ? "SECONDARY" : "PRIMARY", sides[k], sides[1 - k]);
-        free(w);
     }
 }
 
