@@ -270,6 +270,76 @@ static void prepare_regkeys(struct rules_eval *ev)
     free(sorted);
 }
 
+static int by_order(const struct rules_tp *x, const struct rules_tp *y)
+{
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+static int by_thumbprint(const void *a, const void *b)
+{
+    const struct rules_tp *x = a, *y = b;
+    int c = strcasecmp(x->thumbprint, y->thumbprint);
+    return c ? c : by_order(x, y);
+}
+
+static int by_fingerprint(const void *a, const void *b)
+{
+    const struct rules_tp *x = a, *y = b;
+    int c = strcasecmp(x->fingerprint, y->fingerprint);
+    return c ? c : by_order(x, y);
+}
+
+/* The first entry of sorted[0..n) whose text (thumbprint or fingerprint) is key; NULL. */
+static const struct rules_tp *first_of(const struct rules_tp *sorted, size_t n, const char *key,
+                                       bool fingerprint)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the lower bound: ties are ordered by registration */
+        size_t mid = lo + (hi - lo) / 2;
+        const char *at = fingerprint ? sorted[mid].fingerprint : sorted[mid].thumbprint;
+        if (strcasecmp(at, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *at = lo < n ? (fingerprint ? sorted[lo].fingerprint : sorted[lo].thumbprint) : "";
+    return lo < n && strcasecmp(at, key) == 0 ? &sorted[lo] : NULL;
+}
+
+/* The thumbprint map: every registered key whose version's material was read. */
+static void prepare_tps(struct rules_eval *ev)
+{
+    ev->tps = xcalloc(ev->nregkeys + 1, sizeof *ev->tps);
+    for (size_t r = 0; r < ev->nregkeys; r++) {
+        const struct rules_regkey *rk = &ev->regkeys[r];
+        const struct model_key *k = rk->vault ? model_key(rk->vault, rk->key) : NULL;
+        const struct model_version *v = k && rk->version[0] ? model_version(k, rk->version) : NULL;
+        if (rk->sk->thumbprint && v && v->fingerprint[0]) {
+            ev->tps[ev->ntps] = (struct rules_tp){rk->sk->thumbprint, v->fingerprint, ev->ntps};
+            ev->ntps++;
+        }
+    }
+    ev->fps = xcalloc(ev->ntps + 1, sizeof *ev->fps);
+    memcpy(ev->fps, ev->tps, ev->ntps * sizeof *ev->tps);
+    if (ev->ntps > 1) {
+        qsort(ev->tps, ev->ntps, sizeof *ev->tps, by_thumbprint);
+        qsort(ev->fps, ev->ntps, sizeof *ev->fps, by_fingerprint);
+    }
+}
+
+const char *rules_fingerprint_of(const struct rules_eval *ev, const char *thumbprint)
+{
+    const struct rules_tp *hit = thumbprint ? first_of(ev->tps, ev->ntps, thumbprint, false) : NULL;
+    return hit ? hit->fingerprint : NULL;
+}
+
+const char *rules_thumbprint_of(const struct rules_eval *ev, const char *fingerprint)
+{
+    const struct rules_tp *hit =
+        fingerprint && fingerprint[0] ? first_of(ev->fps, ev->ntps, fingerprint, true) : NULL;
+    return hit ? hit->thumbprint : NULL;
+}
+
 bool rules_vault_used(const struct rules_eval *ev, const struct model_vault *v)
 {
     for (size_t i = 0; v && ev->used && i < ev->m->nvaults; i++)
@@ -282,6 +352,7 @@ void rules_prepare(struct rules_eval *ev)
 {
     ev->now_s = ev->now_ms / 1000;
     prepare_regkeys(ev);
+    prepare_tps(ev);
     ev->current = whatif_current(ev->m, &ev->wp, &ev->ncurrent);
     for (size_t i = 0; i < ev->m->ninstances; i++) {
         const struct model_instance *mi = ev->m->instances[i];
@@ -303,6 +374,10 @@ void rules_cleanup(struct rules_eval *ev)
     free(ev->active);
     free(ev->used);
     free(ev->regkeys);
+    free(ev->tps);
+    free(ev->fps);
+    ev->tps = ev->fps = NULL;
+    ev->ntps = 0;
     ev->current = NULL;
     ev->active = NULL;
     ev->used = NULL;

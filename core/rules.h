@@ -29,6 +29,13 @@ struct rules_active {
     bool protector; /* else the secondary copy */
 };
 
+/* A thumbprint and the fingerprint of the material registered under it. */
+struct rules_tp {
+    const char *thumbprint;
+    const char *fingerprint;
+    size_t order; /* registration order: of several, the first registered answers */
+};
+
 /* A registered key of an instance, its URI parsed once per evaluation. */
 struct rules_regkey {
     const struct model_instance *mi;
@@ -55,6 +62,9 @@ struct rules_eval {
     bool *used; /* by index in m->vaults: some instance's protector or registered key is there */
     struct rules_regkey *regkeys;
     size_t nregkeys;
+    struct rules_tp *tps; /* thumbprint <-> fingerprint of registered keys read, by thumbprint */
+    struct rules_tp *fps; /* the same, by fingerprint */
+    size_t ntps;
     /* The previous evaluation's findings (for first_seen and cause_seen of I06). */
     const struct health_finding *prev;
     size_t nprev;
@@ -62,6 +72,10 @@ struct rules_eval {
     struct health_finding *out;
     size_t n, cap;
 };
+
+/* estate_fingerprint_of and estate_thumbprint_of, from the map made once per evaluation. */
+const char *rules_fingerprint_of(const struct rules_eval *ev, const char *thumbprint);
+const char *rules_thumbprint_of(const struct rules_eval *ev, const char *fingerprint);
 
 /* estate_vault_used, from the set computed once per evaluation. */
 bool rules_vault_used(const struct rules_eval *ev, const struct model_vault *v);

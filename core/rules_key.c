@@ -208,7 +208,7 @@ static void k07_problems(struct rules_eval *ev, const struct model_instance *mi,
 {
     const struct model_instance *partner = estate_partner(ev->m, mi);
     const struct model_vault *vaults[2] = {estate_primary_vault(ev->m, mi), other_vault(ev, mi)};
-    const char *fp = estate_fingerprint_of(ev->m, tp);
+    const char *fp = rules_fingerprint_of(ev, tp);
     char piece[256];
     for (size_t i = 0; fp && i < 2; i++) {
         const struct model_vault *v = vaults[i];
@@ -266,7 +266,7 @@ static bool k08_relevant(const struct rules_eval *ev, const struct model_vault *
             return true;
     }
     for (size_t j = 0; j < k->nversions; j++) {
-        const char *tp = estate_thumbprint_of(ev->m, k->versions[j].fingerprint);
+        const char *tp = rules_thumbprint_of(ev, k->versions[j].fingerprint);
         for (size_t i = 0; tp && i < ev->m->ninstances; i++) {
             const struct model_instance *mi = ev->m->instances[i];
             for (size_t p = 0; p < mi->npast; p++) {

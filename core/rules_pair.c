@@ -100,7 +100,7 @@ static void g03_material(struct rules_eval *ev, const struct model_fog *fg, cons
                          const struct model_vault *has, const struct model_vault *lacks)
 {
     char subj[192], key[192], tps[16];
-    const char *fp = estate_fingerprint_of(ev->m, tp);
+    const char *fp = rules_fingerprint_of(ev, tp);
     const struct model_key *k;
     const struct model_version *in = estate_vault_material(has, fp, &k);
     if (fp == NULL || in == NULL || estate_vault_material(lacks, fp, NULL))

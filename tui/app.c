@@ -31,10 +31,16 @@
 #include "whatif.h"
 #include "xmem.h"
 
-/* Findings are recomputed at most this often while data streams in. */
-#define EVAL_EVERY_MS 250
-/* ... and this often when nothing changed but time. */
-#define IDLE_EVAL_MS 30000
+/*
+ * When findings are recomputed (judging a large estate costs tens of ms, and
+ * budgeted polling changes the model a little all the time): at the end of
+ * every sweep; every EVAL_BUSY_MS while a refresh the operator asked for
+ * runs; every EVAL_TRICKLE_MS while periodic reads trickle in; and every
+ * EVAL_IDLE_MS when only time moves (data growing stale, the clock).
+ */
+#define EVAL_BUSY_MS    500
+#define EVAL_TRICKLE_MS 15000
+#define EVAL_IDLE_MS    30000
 /* The message line clears itself after this long. */
 #define MESSAGE_MS 6000
 
@@ -273,6 +279,7 @@ static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
         app_message(a, THEME_OK, "refreshed");
     }
     a->last_sweep_at[kind] = app_now(a);
+    a->eval_now = true;
     a->dirty = true;
 }
 
@@ -280,7 +287,7 @@ static void on_judge(struct loop *loop, void *arg)
 {
     struct app *a = arg;
     (void)loop;
-    a->model_gen = UINT64_MAX; /* forces the first evaluation in this pass */
+    a->eval_now = true; /* the first evaluation, right after the first frame */
 }
 
 static void on_tick(struct loop *loop, void *arg)
@@ -296,15 +303,17 @@ static void after_pass(struct app *a)
 {
     const struct model *m = engine_model(a->engine);
     int64_t now = mono_ms();
-    bool eval_due = now - a->last_eval_ms >= EVAL_EVERY_MS && a->frames > 0;
+    int64_t every = a->sweeping_since ? EVAL_BUSY_MS : EVAL_TRICKLE_MS;
+    bool eval_due = a->frames > 0 && (a->eval_now || now - a->last_eval_ms >= every);
     if (m->generation != a->model_gen && eval_due) {
+        a->eval_now = false;
         a->judged = true;
         a->model_gen = m->generation;
         a->last_eval_ms = now;
         health_evaluate(a->health, m, app_now(a), NULL);
         trace_phase(a, "findings");
         a->need_rebuild = true;
-    } else if (now - a->last_eval_ms >= IDLE_EVAL_MS) {
+    } else if (now - a->last_eval_ms >= EVAL_IDLE_MS) {
         /* Time alone moves some findings (data growing stale, the Inaccessible clock). */
         a->last_eval_ms = now;
         health_evaluate(a->health, m, app_now(a), NULL);
@@ -353,8 +362,9 @@ int app_run(struct app *a)
     engine_on_sweep(a->engine, on_sweep, a);
     /* The snapshot (if any) is in the model now: the first frame shows it at once. */
     engine_start(a->engine);
+    a->sweeping_since = app_now(a); /* the first sweep: judged as promptly as a refresh */
     trace_phase(a, "snapshot");
-    a->last_eval_ms = mono_ms() - EVAL_EVERY_MS;
+    a->last_eval_ms = mono_ms();
     /* The first frame shows the snapshot at once; the findings follow a pass later. */
     a->need_rebuild = a->dirty = true;
     after_pass(a);

@@ -115,11 +115,11 @@ static void protector_cell(struct pairctx *c, size_t row, const struct model_ver
 {
     char buf[256] = "";
     size_t len = 0;
-    for (size_t i = 0; i < c->m->ninstances; i++) {
-        const struct model_instance *mi = c->m->instances[i];
-        const struct model_version *pv = model_version_by_uri(c->m, mi->protector.uri);
-        if (pv && (pv == x || pv == y) && len < sizeof buf)
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "", mi->name);
+    for (size_t i = 0; i < c->nprots; i++) {
+        const struct model_version *pv = c->prots[i].ver;
+        if ((pv == x || pv == y) && len < sizeof buf)
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? ", " : "",
+                                    c->prots[i].instance);
     }
     rows_set(c->r, row, C_PROT, len ? THEME_TITLE : THEME_DIM, "%s", len ? buf : "-");
 }
