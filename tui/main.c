@@ -13,34 +13,37 @@
 
 #include "app.h"
 #include "check.h"
+#include "watch.h"
 #include "xmem.h"
 
 static void usage(FILE *out)
 {
-    fputs("usage: tdectl [options]          the console\n"
-          "       tdectl check [--json] ...  one sweep, the findings, a monitoring exit status\n"
-          "\n"
-          "The console: failover groups, vaults, keys, instances, findings, activity.\n"
-          "\n"
-          "  -c, --config FILE   the configuration file (default $TDECTL_CONFIG, else\n"
-          "                      $XDG_CONFIG_HOME/tdectl/config.json)\n"
-          "  -R, --read-only     offer nothing that changes Azure; the transport refuses it too\n"
-          "      --demo          start azsim (the emulator) with the demo estate and watch it;\n"
-          "                      P opens the practice menu of injected incidents\n"
-          "      --time-scale X  the demo's simulated time runs X times real time (default 30)\n"
-          "  -t, --theme NAME    default, dark, light, high-contrast, mono, or a theme file\n"
-          "      --no-color      no colours (NO_COLOR in the environment does the same)\n"
-          "      --ascii         no line drawing or Unicode symbols\n"
-          "      --mouse         mouse: click to select, wheel to scroll, click a tab\n"
-          "  -v, --view NAME     start in topology, vaults, keys, instances, findings, activity\n"
-          "  -k, --keymap FILE   a keymap file (default: keymap.json beside the config)\n"
-          "      --snapshot FILE where the last state is kept for an instant first frame\n"
-          "      --no-snapshot   neither read nor write a snapshot\n"
-          "  -h, --help          this text\n"
-          "      --version       the version\n"
-          "\n"
-          "Keys: ? shows them all. The README and docs/console.md describe every view.\n",
-          out);
+    fputs(
+        "usage: tdectl [options]          the console\n"
+        "       tdectl check [--json] ...  one sweep, the findings, a monitoring exit status\n"
+        "       tdectl watch [--metrics]   keep sweeping, serve Prometheus /metrics and /healthz\n"
+        "\n"
+        "The console: failover groups, vaults, keys, instances, findings, activity.\n"
+        "\n"
+        "  -c, --config FILE   the configuration file (default $TDECTL_CONFIG, else\n"
+        "                      $XDG_CONFIG_HOME/tdectl/config.json)\n"
+        "  -R, --read-only     offer nothing that changes Azure; the transport refuses it too\n"
+        "      --demo          start azsim (the emulator) with the demo estate and watch it;\n"
+        "                      P opens the practice menu of injected incidents\n"
+        "      --time-scale X  the demo's simulated time runs X times real time (default 30)\n"
+        "  -t, --theme NAME    default, dark, light, high-contrast, mono, or a theme file\n"
+        "      --no-color      no colours (NO_COLOR in the environment does the same)\n"
+        "      --ascii         no line drawing or Unicode symbols\n"
+        "      --mouse         mouse: click to select, wheel to scroll, click a tab\n"
+        "  -v, --view NAME     start in topology, vaults, keys, instances, findings, activity\n"
+        "  -k, --keymap FILE   a keymap file (default: keymap.json beside the config)\n"
+        "      --snapshot FILE where the last state is kept for an instant first frame\n"
+        "      --no-snapshot   neither read nor write a snapshot\n"
+        "  -h, --help          this text\n"
+        "      --version       the version\n"
+        "\n"
+        "Keys: ? shows them all. The README and docs/console.md describe every view.\n",
+        out);
 }
 
 enum {
@@ -148,6 +151,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return check_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "watch") == 0)
+        return watch_main(argc - 1, argv + 1);
     struct app_options o = {0};
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
