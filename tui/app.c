@@ -274,6 +274,8 @@ static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
     struct app *a = arg;
     if (kind == ENGINE_SWEEP_PROBE)
         latency_record(a->latency, engine_model(e));
+    if (kind == ENGINE_SWEEP_FULL)
+        a->first_sweep = false;
     if (kind == ENGINE_SWEEP_FULL && a->sweeping_since) {
         a->sweeping_since = 0;
         app_message(a, THEME_OK, "refreshed");
@@ -303,7 +305,7 @@ static void after_pass(struct app *a)
 {
     const struct model *m = engine_model(a->engine);
     int64_t now = mono_ms();
-    int64_t every = a->sweeping_since ? EVAL_BUSY_MS : EVAL_TRICKLE_MS;
+    int64_t every = a->sweeping_since || a->first_sweep ? EVAL_BUSY_MS : EVAL_TRICKLE_MS;
     bool eval_due = a->frames > 0 && (a->eval_now || now - a->last_eval_ms >= every);
     if (m->generation != a->model_gen && eval_due) {
         a->eval_now = false;
@@ -362,7 +364,7 @@ int app_run(struct app *a)
     engine_on_sweep(a->engine, on_sweep, a);
     /* The snapshot (if any) is in the model now: the first frame shows it at once. */
     engine_start(a->engine);
-    a->sweeping_since = app_now(a); /* the first sweep: judged as promptly as a refresh */
+    a->first_sweep = true; /* judged as promptly as a refresh (but q need not ask) */
     trace_phase(a, "snapshot");
     a->last_eval_ms = mono_ms();
     /* The first frame shows the snapshot at once; the findings follow a pass later. */

@@ -109,6 +109,7 @@ struct app {
     uint64_t model_gen, health_gen, activity_gen;
     bool need_rebuild, dirty, repaint_all, quit, paused;
     bool judged;              /* findings evaluated at least once (the header says so until then) */
+    bool first_sweep;         /* the start-up sweep has not ended */
     bool eval_now;            /* judge at the next pass (a sweep ended, the first frame is out) */
     int64_t last_eval_ms;     /* monotonic: the last health evaluation */
     int64_t sweeping_since;   /* wall ms of a refresh the operator asked for; 0: none */

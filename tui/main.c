@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "check.h"
+#include "info.h"
 #include "watch.h"
 #include "xmem.h"
 
@@ -22,6 +23,7 @@ static void usage(FILE *out)
         "usage: tdectl [options]          the console\n"
         "       tdectl check [--json] ...  one sweep, the findings, a monitoring exit status\n"
         "       tdectl watch [--metrics]   keep sweeping, serve Prometheus /metrics and /healthz\n"
+        "       tdectl info                every path and setting in use\n"
         "\n"
         "The console: failover groups, vaults, keys, instances, findings, activity.\n"
         "\n"
@@ -153,6 +155,8 @@ int main(int argc, char **argv)
         return check_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "watch") == 0)
         return watch_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "info") == 0)
+        return info_main(argc - 1, argv + 1);
     struct app_options o = {0};
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
