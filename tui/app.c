@@ -45,8 +45,8 @@
 #define MESSAGE_MS 6000
 
 static const struct view_ops *const view_table[VIEW_COUNT] = {
-    &view_topology_ops,  &view_vaults_ops,   &view_keys_ops,
-    &view_instances_ops, &view_findings_ops, &view_activity_ops,
+    &view_topology_ops, &view_vaults_ops,   &view_keys_ops, &view_instances_ops,
+    &view_findings_ops, &view_activity_ops, &view_wall_ops,
 };
 
 const struct view_ops *app_view_ops(enum view_id v)
@@ -292,12 +292,22 @@ static void on_judge(struct loop *loop, void *arg)
     a->eval_now = true; /* the first evaluation, right after the first frame */
 }
 
+/*
+ * The screen's clock: every second while something on it counts seconds (an
+ * Inaccessible countdown, a message, data younger than 10 s, which the header
+ * ages second by second), else every 5 s (older ages are shown in 5 s steps).
+ * An idle console then paints about 12 times a minute.
+ */
 static void on_tick(struct loop *loop, void *arg)
 {
     struct app *a = arg;
-    /* Ages and countdowns move every second; findings follow the clock too. */
     a->dirty = true;
-    a->tick_timer = loop_timer(loop, 1000, on_tick, a);
+    int64_t last = a->last_sweep_at[ENGINE_SWEEP_HEALTH] > a->last_sweep_at[ENGINE_SWEEP_FULL]
+                       ? a->last_sweep_at[ENGINE_SWEEP_HEALTH]
+                       : a->last_sweep_at[ENGINE_SWEEP_FULL];
+    bool seconds = a->message_until || app_now(a) - last < 10000 ||
+                   health_count(a->health, HEALTH_CRIT) > 0 || a->overlay != OVERLAY_NONE;
+    a->tick_timer = loop_timer(loop, seconds ? 1000 : 5000, on_tick, a);
 }
 
 /* After each pass: take in what changed, then paint once if anything did. */

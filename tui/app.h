@@ -57,6 +57,7 @@ struct app_options {
     bool no_color;           /* --no-color (NO_COLOR is read too) */
     bool ascii;              /* --ascii */
     bool mouse;              /* --mouse */
+    bool wall;               /* --wall: the wall view only, read-only, nothing actionable */
     bool no_snapshot;        /* --no-snapshot */
     const char *trace_path;  /* TDECTL_TRACE_FRAMES: one line per frame (bench) */
     int64_t start_us;        /* CLOCK_MONOTONIC at the start of main (for the trace) */

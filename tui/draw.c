@@ -118,9 +118,12 @@ static void data_age(struct app *a, char *buf, size_t size, enum theme_role *rol
         snprintf(buf, size, "data %s old: reads are failing (findings D01)",
                  fmt_age(age, sizeof age, now - last));
         *role = THEME_STALE;
-    } else
-        snprintf(buf, size, "data %s old%s", fmt_age(age, sizeof age, now - last),
+    } else {
+        /* Seconds up to 10 s, then 5 s steps: the screen repaints every 5 s when idle. */
+        int64_t shown = now - last < 10000 ? now - last : (now - last) / 5000 * 5000;
+        snprintf(buf, size, "data %s old%s", fmt_age(age, sizeof age, shown),
                  a->sweeping_since ? ", refreshing" : "");
+    }
 }
 
 /* The worst Inaccessible clock of any instance, as text; false when none runs. */
@@ -278,7 +281,7 @@ static void draw_footer(struct app *a)
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < na && n < 16; i++) {
             bool first = acts[i].action == ACT_HELP || acts[i].action == ACT_QUIT;
-            if (first != (pass == 0) || acts[i].hint == NULL ||
+            if (first != (pass == 0) || acts[i].hint == NULL || (a->opt.wall && !first) ||
                 (acts[i].mutating && a->read_only) ||
                 (acts[i].scope == SCOPE_DEMO && a->demo == NULL))
                 continue;

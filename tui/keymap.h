@@ -44,6 +44,7 @@ enum action {
     ACT_VIEW_INSTANCES,
     ACT_VIEW_FINDINGS,
     ACT_VIEW_ACTIVITY,
+    ACT_VIEW_WALL,
     ACT_UP,
     ACT_DOWN,
     ACT_PAGE_UP,

@@ -233,9 +233,36 @@ static void go_back(struct app *a)
     a->dirty = true;
 }
 
+/* What a wall screen answers: looking, never acting or leaving the wall. */
+static bool wall_allows(enum action act)
+{
+    switch (act) {
+    case ACT_HELP:
+    case ACT_QUIT:
+    case ACT_CANCEL:
+    case ACT_BACK:
+    case ACT_FILTER:
+    case ACT_REPAINT:
+    case ACT_PAUSE:
+    case ACT_UP:
+    case ACT_DOWN:
+    case ACT_PAGE_UP:
+    case ACT_PAGE_DOWN:
+    case ACT_HOME:
+    case ACT_END:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void app_key_action(struct app *a, enum action act)
 {
     const struct keymap_action *ka = keymap_action(act);
+    if (a->opt.wall && !wall_allows(act)) {
+        app_message(a, THEME_HINT, "wall screen: view only (start without --wall for the rest)");
+        return;
+    }
     if (ka && ka->mutating && a->read_only) {
         app_message(a, THEME_WARN, "read-only: %s is not offered (start without --read-only)",
                     ka->name);
@@ -269,6 +296,7 @@ void app_key_action(struct app *a, enum action act)
     case ACT_VIEW_INSTANCES:
     case ACT_VIEW_FINDINGS:
     case ACT_VIEW_ACTIVITY:
+    case ACT_VIEW_WALL:
         app_show_view(a, (enum view_id)(act - ACT_VIEW_TOPOLOGY));
         break;
     case ACT_REFRESH:

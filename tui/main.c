@@ -30,6 +30,8 @@ static void usage(FILE *out)
         "  -c, --config FILE   the configuration file (default $TDECTL_CONFIG, else\n"
         "                      $XDG_CONFIG_HOME/tdectl/config.json)\n"
         "  -R, --read-only     offer nothing that changes Azure; the transport refuses it too\n"
+        "      --wall          the wall screen: every failover group at once, large status,\n"
+        "                      read-only, nothing actionable\n"
         "      --demo          start azsim (the emulator) with the demo estate and watch it;\n"
         "                      P opens the practice menu of injected incidents\n"
         "      --time-scale X  the demo's simulated time runs X times real time (default 30)\n"
@@ -56,13 +58,15 @@ enum {
     O_MOUSE,
     O_SNAPSHOT,
     O_NO_SNAPSHOT,
-    O_VERSION
+    O_VERSION,
+    O_WALL
 };
 
 static const struct option long_options[] = {
     {"config", required_argument, NULL, 'c'},
     {"read-only", no_argument, NULL, 'R'},
     {"demo", no_argument, NULL, O_DEMO},
+    {"wall", no_argument, NULL, O_WALL},
     {"time-scale", required_argument, NULL, O_TIME_SCALE},
     {"theme", required_argument, NULL, 't'},
     {"no-color", no_argument, NULL, O_NO_COLOR},
@@ -89,6 +93,10 @@ static int parse(int argc, char **argv, struct app_options *o)
             break;
         case 'R':
             o->read_only = true;
+            break;
+        case O_WALL:
+            o->wall = true;
+            o->read_only = true; /* a wall screen offers nothing that changes Azure */
             break;
         case O_DEMO:
             o->demo = true;
@@ -169,7 +177,7 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     /* Out of memory prints and exits: give the terminal back first (STYLE.md rule 4). */
     xmem_set_fatal_hook(give_terminal_back);
-    enum view_id first = VIEW_TOPOLOGY;
+    enum view_id first = o.wall ? VIEW_WALL : VIEW_TOPOLOGY;
     if (o.view) {
         first = VIEW_COUNT;
         for (size_t v = 0; v < VIEW_COUNT; v++)

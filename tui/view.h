@@ -28,6 +28,7 @@ enum view_id {
     VIEW_INSTANCES,
     VIEW_FINDINGS,
     VIEW_ACTIVITY,
+    VIEW_WALL,
     VIEW_COUNT
 };
 
@@ -58,5 +59,6 @@ extern const struct view_ops view_keys_ops;
 extern const struct view_ops view_instances_ops;
 extern const struct view_ops view_findings_ops;
 extern const struct view_ops view_activity_ops;
+extern const struct view_ops view_wall_ops;
 
 #endif
