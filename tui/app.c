@@ -334,8 +334,11 @@ static void after_pass(struct app *a)
         a->health_gen = health_generation(a->health);
         a->need_rebuild = true;
     }
-    if (activity_generation(a->activity) != a->activity_gen && a->view == VIEW_ACTIVITY) {
+    /* The command log moves with every request: its view follows at most twice a second. */
+    if (activity_generation(a->activity) != a->activity_gen && a->view == VIEW_ACTIVITY &&
+        now - a->activity_at >= EVAL_BUSY_MS) {
         a->activity_gen = activity_generation(a->activity);
+        a->activity_at = now;
         a->need_rebuild = true;
     }
     if (a->message_until && now > a->message_until) {

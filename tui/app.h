@@ -112,6 +112,7 @@ struct app {
     bool judged;              /* findings evaluated at least once (the header says so until then) */
     bool first_sweep;         /* the start-up sweep has not ended */
     bool eval_now;            /* judge at the next pass (a sweep ended, the first frame is out) */
+    int64_t activity_at;      /* monotonic: the activity view's last rebuild */
     int64_t last_eval_ms;     /* monotonic: the last health evaluation */
     int64_t sweeping_since;   /* wall ms of a refresh the operator asked for; 0: none */
     int64_t last_sweep_at[3]; /* wall ms each kind of sweep last ended (enum engine_sweep) */

@@ -217,33 +217,47 @@ static void draw_header(struct app *a)
 
 /* ---- tabs: the six views, counts, the filter ---- */
 
+/* One tab's text: " 5 Findings 3 "; compact, only the number (" 5 "), for the others. */
+static void tab_text(struct app *a, size_t v, bool compact, char *tab, size_t size)
+{
+    const struct view_ops *ops = app_view_ops((enum view_id)v);
+    if (compact && v != a->view)
+        snprintf(tab, size, " %zu ", v + 1);
+    else if (v == VIEW_FINDINGS)
+        snprintf(tab, size, " %zu %s %zu ", v + 1, ops->title,
+                 health_count(a->health, HEALTH_INFO));
+    else
+        snprintf(tab, size, " %zu %s ", v + 1, ops->title);
+}
+
 static void draw_tabs(struct app *a)
 {
     const struct theme *t = a->theme;
+    const struct view_ops *ops = app_view_ops(a->view);
+    size_t shown = 0, total = 0;
+    ops->counts(a->views[a->view], &shown, &total);
+    const char *pattern = ops->pattern(a->views[a->view]);
+    char right[160], tab[64];
+    if (pattern[0])
+        snprintf(right, sizeof right, " /%s/ %zu of %zu ", pattern, shown, total);
+    else
+        snprintf(right, sizeof right, " %zu ", total);
+    /* Every title when they fit beside the counts; else the current one only. */
+    size_t width = strlen(right);
+    for (size_t v = 0; v < VIEW_COUNT; v++) {
+        tab_text(a, v, false, tab, sizeof tab);
+        width += strlen(tab);
+    }
+    bool compact = width >= (size_t)COLS; /* the counts need a cell of their own */
     move(1, 0);
     for (size_t v = 0; v < VIEW_COUNT; v++) {
-        const struct view_ops *ops = app_view_ops((enum view_id)v);
-        char tab[64];
-        if (v == VIEW_FINDINGS)
-            snprintf(tab, sizeof tab, " %zu %s %zu ", v + 1, ops->title,
-                     health_count(a->health, HEALTH_INFO));
-        else
-            snprintf(tab, sizeof tab, " %zu %s ", v + 1, ops->title);
+        tab_text(a, v, compact, tab, sizeof tab);
         int y, x0;
         getyx(stdscr, y, x0);
         (void)y;
         a->tab_x[v] = x0;
         add(t, v == a->view ? THEME_SELECTED : THEME_HINT, tab);
     }
-    const struct view_ops *ops = app_view_ops(a->view);
-    size_t shown = 0, total = 0;
-    ops->counts(a->views[a->view], &shown, &total);
-    const char *pattern = ops->pattern(a->views[a->view]);
-    char right[160];
-    if (pattern[0])
-        snprintf(right, sizeof right, " /%s/ %zu of %zu ", pattern, shown, total);
-    else
-        snprintf(right, sizeof right, " %zu ", total);
     int x = COLS - (int)strlen(right);
     int y, cx;
     getyx(stdscr, y, cx);
