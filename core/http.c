@@ -55,6 +55,7 @@ struct http_call {
     struct httpreq req; /* what is sent: headers, body, log URL */
     struct host *host;
     bool idempotent;
+    bool fresh_connection;
     CURL *easy;
     uint64_t timer;
 
@@ -365,6 +366,17 @@ static void host_released(struct http *h, struct host *host)
 
 /* ---- the end of a transfer ---- */
 
+/* libcurl's phase times of the attempt just ended. */
+static void call_timing(CURL *easy, struct http_timing *t)
+{
+    curl_off_t v[4] = {0, 0, 0, 0};
+    curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &v[0]);
+    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &v[1]);
+    curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &v[2]);
+    curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &v[3]);
+    *t = (struct http_timing){v[0], v[1], v[2], v[3]};
+}
+
 /* Fills res (err, status, cause, retry_after_ms) and *o; false when retrying cannot help. */
 static bool call_outcome(struct http_call *call, CURLcode rc, struct retry_outcome *o)
 {
@@ -373,6 +385,7 @@ static bool call_outcome(struct http_call *call, CURLcode rc, struct retry_outco
     long status = 0;
 
     curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &status);
+    call_timing(call->easy, &r->timing);
     httpresp_settle(&call->resp);
     free(r->cause);
     r->cause = NULL;
@@ -500,7 +513,7 @@ static char *call_easy(struct http_call *call)
      * out dead before any answer; a request that may act must not be sent
      * twice, so it gets a connection of its own.
      */
-    if (!retry_idempotent(call->method, call->idempotent))
+    if (!retry_idempotent(call->method, call->idempotent) || call->fresh_connection)
         curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->timeout_ms);
@@ -552,6 +565,7 @@ static struct http_call *call_new(struct http *h, const struct http_request *req
     call->method = xstrdup(req->method ? req->method : "?");
     call->url = xstrdup_or_null(req->url);
     call->idempotent = req->idempotent;
+    call->fresh_connection = req->fresh_connection;
     call->sent_at = loop_now(h->loop);
     httpresp_init(&call->resp, h->max_response, NULL);
     call->next = h->calls;

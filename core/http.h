@@ -78,6 +78,28 @@ struct http_request {
      * service says so (Retry-After) or nothing was sent.
      */
     bool idempotent;
+    /*
+     * A new connection for this request even when one to the host is open
+     * (CURLOPT_FRESH_CONNECT), so its timing shows name lookup, connect and
+     * TLS handshake: `tdectl doctor`'s probes. The DNS cache and TLS session
+     * cache are still shared, so those phases may be short.
+     */
+    bool fresh_connection;
+};
+
+/*
+ * libcurl's timing of the last attempt (CURLINFO_NAMELOOKUP_TIME_T,
+ * CONNECT_TIME_T, APPCONNECT_TIME_T, TOTAL_TIME_T): microseconds from the
+ * attempt's start to the end of each phase, cumulative as libcurl counts
+ * them (connect includes the lookup, tls the connect). 0 for a phase a
+ * reused connection skipped or a plain-http transfer has none of (tls); -1
+ * when no transfer ran.
+ */
+struct http_timing {
+    int64_t dns_us;
+    int64_t connect_us;
+    int64_t tls_us;
+    int64_t total_us;
 };
 
 struct http_result {
@@ -94,12 +116,14 @@ struct http_result {
     char *location;
     char *azure_async_operation;
     char *content_type;
-    int64_t retry_after_ms; /* Retry-After / retry-after-ms / x-ms-retry-after-ms; -1 absent */
-    long ratelimit_reads;   /* x-ms-ratelimit-remaining-subscription-reads; -1 absent */
-    long ratelimit_writes;  /* x-ms-ratelimit-remaining-subscription-writes; -1 absent */
-    unsigned attempts;      /* how many times it was sent */
-    int64_t elapsed_ms;     /* from http_send to the end, waits included */
-    int64_t attempt_ms;     /* the last attempt alone (no queue, no retry waits); 0: none */
+    char *date;                /* Date (the server's clock, RFC 7231 text) */
+    int64_t retry_after_ms;    /* Retry-After / retry-after-ms / x-ms-retry-after-ms; -1 absent */
+    long ratelimit_reads;      /* x-ms-ratelimit-remaining-subscription-reads; -1 absent */
+    long ratelimit_writes;     /* x-ms-ratelimit-remaining-subscription-writes; -1 absent */
+    unsigned attempts;         /* how many times it was sent */
+    int64_t elapsed_ms;        /* from http_send to the end, waits included */
+    int64_t attempt_ms;        /* the last attempt alone (no queue, no retry waits); 0: none */
+    struct http_timing timing; /* of the last attempt */
 };
 
 typedef void (*http_done_fn)(struct http_result *res, void *arg);

@@ -19,6 +19,8 @@ static void clear_headers(struct http_result *r)
     free(r->location);
     free(r->azure_async_operation);
     free(r->content_type);
+    free(r->date);
+    r->date = NULL;
     r->request_id = r->correlation_id = r->www_authenticate = NULL;
     r->location = r->azure_async_operation = r->content_type = NULL;
     r->ratelimit_reads = r->ratelimit_writes = -1;
@@ -34,6 +36,7 @@ void httpresp_init(struct httpresp *r, size_t max, char *client_request_id)
     r->res.client_request_id = client_request_id;
     clear_headers(&r->res);
     r->retry_after_s_ms = r->retry_after_ms = -1;
+    r->res.timing = (struct http_timing){-1, -1, -1, -1};
 }
 
 /*
@@ -121,6 +124,8 @@ static void header_field(struct httpresp *r, const char *name, size_t nlen, char
         slot = &res->azure_async_operation;
     else if (IS("content-type"))
         slot = &res->content_type;
+    else if (IS("date"))
+        slot = &res->date;
     else if (IS("retry-after"))
         r->retry_after_s_ms = retry_after_parse(value, wall_ms());
     else if (IS("retry-after-ms") || IS("x-ms-retry-after-ms"))

@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "check.h"
+#include "doctor.h"
 #include "info.h"
 #include "watch.h"
 #include "xmem.h"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
         "       tdectl check [--json] ...  one sweep, the findings, a monitoring exit status\n"
         "       tdectl watch [--metrics]   keep sweeping, serve Prometheus /metrics and /healthz\n"
         "       tdectl info                every path and setting in use\n"
+        "       tdectl doctor [--json]     can tdectl do its job here? what to fix\n"
         "\n"
         "The console: failover groups, vaults, keys, instances, findings, activity.\n"
         "\n"
@@ -165,6 +167,8 @@ int main(int argc, char **argv)
         return watch_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "info") == 0)
         return info_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+        return doctor_main(argc - 1, argv + 1);
     struct app_options o = {0};
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

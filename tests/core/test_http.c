@@ -42,6 +42,8 @@ struct got {
     long reads, writes;
     unsigned attempts;
     int64_t elapsed_ms;
+    char *date;
+    struct http_timing timing;
     /* optional actions from the callback */
     struct http *destroy;
     struct http_call *cancel;
@@ -93,6 +95,8 @@ static void on_done(struct http_result *r, void *arg)
     g->writes = r->ratelimit_writes;
     g->attempts = r->attempts;
     g->elapsed_ms = r->elapsed_ms;
+    g->date = dup_or_null(r->date);
+    g->timing = r->timing;
     /* The result still holds a body after take: "" */
     assert_non_null(r->body);
     assert_int_equal(r->len, 0);
@@ -105,7 +109,7 @@ static void on_done(struct http_result *r, void *arg)
 static void got_free(struct got *g)
 {
     char *all[] = {g->body, g->cause,    g->request_id, g->correlation_id, g->client_request_id,
-                   g->www,  g->location, g->async_op,   g->content_type};
+                   g->www,  g->location, g->async_op,   g->content_type,   g->date};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
     memset(g, 0, sizeof *g);
@@ -1177,6 +1181,8 @@ static void test_tls_trusted(void **state)
     tls_get(&t, &c, "127.0.0.1", &g);
     assert_int_equal(g.err, CORE_OK);
     assert_int_equal(g.status, 200);
+    assert_true(g.timing.tls_us >= g.timing.connect_us && g.timing.tls_us > 0);
+    assert_true(g.timing.total_us >= g.timing.tls_us);
     got_free(&g);
     /* A name pinned with a resolve entry. */
     tls_get(&t, &c, "vault.test", &g);
@@ -1186,6 +1192,50 @@ static void test_tls_trusted(void **state)
     got_free(&g);
     assert_int_equal(support_server_count(t.f.srv), 2);
     tls_stop(&t);
+}
+
+/*
+ * The Date header and libcurl's phase timing of the attempt: a delayed answer
+ * shows in total; a fresh connection shows its connect even when one to the
+ * host is open; a transfer that never ran has no timing.
+ */
+static void test_timing_and_date(void **state)
+{
+    (void)state;
+    struct fx f;
+    struct http_config c = cfg();
+    fx_start(&f, &c);
+    support_server_push(
+        f.srv, &(struct support_server_reply){
+                   .headers = {{"Date", "Tue, 15 Nov 1994 08:12:31 GMT"}}, .delay_ms = 200});
+    struct got g = {0};
+    get(&f, "/", &g);
+    run_until(&f, &g.calls, 1, 3000);
+    assert_int_equal(g.err, CORE_OK);
+    assert_string_equal(g.date, "Tue, 15 Nov 1994 08:12:31 GMT");
+    assert_true(g.timing.dns_us >= 0);
+    assert_true(g.timing.connect_us >= g.timing.dns_us);
+    assert_int_equal(g.timing.tls_us, 0); /* plain http: no handshake */
+    assert_true(g.timing.total_us >= 200000);
+    got_free(&g);
+    /* Kept alive, then asked for a fresh connection: it connects again. */
+    struct http_request req = {.method = "GET", .url = u(&f, "/"), .fresh_connection = true};
+    http_send(f.http, &req, on_done, &g);
+    run_until(&f, &g.calls, 1, 3000);
+    assert_int_equal(g.err, CORE_OK);
+    assert_true(g.timing.connect_us > 0);
+    assert_true(g.timing.total_us < 200000);
+    got_free(&g);
+    assert_int_equal(support_server_connections(f.srv), 2);
+    /* Refused by the gate before any transfer: no timing. */
+    http_set_read_only(f.http, true);
+    post(&f, "/x", false, &g);
+    run_until(&f, &g.calls, 1, 3000);
+    assert_int_equal(g.err, CORE_ERR_REFUSED);
+    assert_int_equal(g.timing.total_us, -1);
+    assert_null(g.date);
+    got_free(&g);
+    fx_stop(&f);
 }
 
 int main(void)
@@ -1219,6 +1269,7 @@ int main(void)
         cmocka_unit_test(test_keepalive_and_chained_sends),
         cmocka_unit_test(test_tls_untrusted),
         cmocka_unit_test(test_tls_trusted),
+        cmocka_unit_test(test_timing_and_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
