@@ -152,6 +152,9 @@ struct engine_stats engine_stats(const struct engine *e)
     struct engine_stats s = e->stats;
     s.in_flight = e->in_flight;
     s.queued = e->queued;
+    s.skipped = e->skipped;
+    for (int k = 0; k < 3; k++)
+        s.live[k] = e->live[k];
     return s;
 }
 
@@ -212,6 +215,7 @@ static void sweep_end(struct engine *e, struct sweep *sw)
     if (sw->kind == ENGINE_SWEEP_FULL)
         e->stats.last_sweep_ms = loop_now(e->loop) - sw->started_ms;
     enum engine_sweep kind = sw->kind;
+    e->live[kind]--;
     sweep_free(sw);
     if (kind == ENGINE_SWEEP_FULL)
         engine_save_snapshot(e, NULL); /* best effort: a full disk must not stop monitoring */
@@ -320,6 +324,7 @@ static struct sweep *sweep_new(struct engine *e, enum engine_sweep kind, bool ur
     sw->urgent = urgent;
     sw->started_ms = loop_now(e->loop);
     sw->pending = 1; /* held while the first reads are queued */
+    e->live[kind]++;
     return sw;
 }
 
@@ -346,6 +351,15 @@ static void cadence(struct loop *loop, void *arg, enum engine_sweep kind)
     (void)loop;
     struct engine *e = arg;
     schedule(e, kind);
+    /*
+     * An estate that needs more reads than the budget allows would otherwise
+     * queue the same reads again behind the last sweep's, for ever: skip this
+     * cycle while the last sweep of its kind is still under way.
+     */
+    if (e->live[kind] > 0) {
+        e->skipped++;
+        return;
+    }
     sweep_run(e, kind, false);
 }
 

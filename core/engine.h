@@ -70,9 +70,11 @@ struct engine_stats {
     uint64_t requests;     /* reads started */
     uint64_t failures;     /* reads that failed */
     uint64_t sweeps;       /* sweeps completed */
+    uint64_t skipped;      /* periodic sweeps skipped: the last of their kind still ran */
     int64_t last_sweep_ms; /* duration of the last full sweep */
     size_t in_flight;
     size_t queued;
+    size_t live[3]; /* sweeps of each kind under way (enum engine_sweep) */
 };
 
 struct engine *engine_create(struct loop *loop, struct azure *az, const struct engine_options *o);

@@ -96,6 +96,8 @@ struct engine {
     size_t nbackoffs;
 
     uint64_t full_timer, health_timer, probe_timer;
+    size_t live[3];   /* sweeps of each kind not ended (enum engine_sweep) */
+    uint64_t skipped; /* periodic sweeps not started: the last one of their kind had not ended */
     engine_sweep_fn on_sweep;
     void *on_sweep_arg;
     struct engine_stats stats;

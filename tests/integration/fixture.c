@@ -68,6 +68,12 @@ static void make_config(struct fixture *f, const struct fixture_options *o)
     c->http_connect_timeout_ms = 2000;
     c->http_retry_budget_ms = 5000;
     c->snapshot = o->snapshot_path != NULL;
+    if (o->health_s)
+        c->poll_health_s = o->health_s;
+    if (o->probe_s)
+        c->poll_probe_s = o->probe_s;
+    if (o->max_rpm)
+        c->poll_max_rpm = o->max_rpm;
 }
 
 void fixture_start(struct fixture *f, const struct fixture_options *o)

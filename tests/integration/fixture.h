@@ -38,6 +38,8 @@ struct fixture_options {
     const char *snapshot_path; /* NULL: no snapshot */
     long timeout_ms;           /* per attempt; 0: 3000 (faults that hold connections) */
     bool keep_azsim;           /* fixture_stop leaves azsim running (see fixture_restart) */
+    int64_t health_s, probe_s; /* poll cadences; 0: the config's defaults (60 s, 30 s) */
+    int64_t max_rpm;           /* the periodic budget; 0: the default */
 };
 
 struct fixture {
