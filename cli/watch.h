@@ -1,7 +1,8 @@
 /*
  * watch — `tdectl watch --metrics ADDR:PORT`: headless monitoring. It keeps
  * the estate swept at the configuration's cadences (as the console does),
- * evaluates the health rules after every sweep and every few seconds, and
+ * evaluates the health rules when the model moved (at a sweep's end, at a
+ * scrape) and at least every 30 s (time alone moves some findings), and
  * serves GET /metrics (Prometheus text, core/metrics.h) and GET /healthz on
  * the one address given (default 127.0.0.1:9464).
  *
