@@ -23,6 +23,7 @@ struct report {
     cJSON *doc;
     enum report_status status;
     char *summary;
+    size_t counts[HEALTH_CRIT + 1]; /* findings in scope, by severity */
 };
 
 /* What the group depends on: names the scope accepts. */
@@ -310,7 +311,7 @@ struct report *report_create(const struct report_input *in, char **cause)
         if (s.group == NULL ||
             scope_has(&s, in->model->vaults[i]->name, strlen(in->model->vaults[i]->name)))
             add_vault(vaults, in->model->vaults[i]);
-    size_t counts[HEALTH_CRIT + 1] = {0};
+    size_t *counts = r->counts;
     cJSON *findings = cJSON_AddArrayToObject(r->doc, "findings");
     bool blind = add_findings(findings, in, &s, counts);
     r->status = judge(counts, blind, in->sweep_complete, ninst == 0);
@@ -342,6 +343,11 @@ const char *report_status_name(enum report_status s)
 {
     static const char *const names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
     return (unsigned)s < 4 ? names[s] : "UNKNOWN";
+}
+
+size_t report_count(const struct report *r, enum health_sev sev)
+{
+    return (unsigned)sev <= HEALTH_CRIT ? r->counts[sev] : 0;
 }
 
 const char *report_summary(const struct report *r)

@@ -58,6 +58,8 @@ void report_destroy(struct report *r);
 
 enum report_status report_status(const struct report *r);
 const char *report_status_name(enum report_status s); /* "OK", "WARNING", ... */
+/* Findings in scope of that severity. */
+size_t report_count(const struct report *r, enum health_sev sev);
 /* One line: "CRITICAL: 1 critical, 2 warnings; sqlmi-prod-cus has lost key access ...". */
 const char *report_summary(const struct report *r);
 char *report_text(const struct report *r);

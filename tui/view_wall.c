@@ -107,6 +107,9 @@ static void add_tile(struct app *a, struct rows *r, const char *name, const char
                               .sweep_complete = true};
     struct report *rep = report_create(&in, NULL);
     enum report_status st = rep ? report_status(rep) : REPORT_UNKNOWN;
+    /* The group's findings, as check counts them (its instances, vaults, keys, endpoints). */
+    size_t crit = rep ? report_count(rep, HEALTH_CRIT) : 0;
+    size_t high = rep ? report_count(rep, HEALTH_HIGH) : 0;
     report_destroy(rep);
     size_t row = rows_add(r, subject, (int)st);
     rows_set(r, row, W_NAME, THEME_TITLE, "%s", name);
@@ -115,19 +118,11 @@ static void add_tile(struct app *a, struct rows *r, const char *name, const char
     if (s)
         instance_line(a, r, row, W_LINE0 + 1, s, predict_for(w, nw, s->name));
     vault_line(a, r, row, W_LINE0 + 2, estate_primary_vault(m, p), estate_primary_vault(m, s));
-    size_t crit = 0, high = 0, n;
-    const struct health_finding *f = health_findings(a->health, &n);
-    for (size_t i = 0; i < n; i++) {
-        bool mine = strstr(f[i].subject, name) || (p && strstr(f[i].subject, p->name)) ||
-                    (s && strstr(f[i].subject, s->name));
-        crit += mine && f[i].sev == HEALTH_CRIT;
-        high += mine && f[i].sev == HEALTH_HIGH;
-    }
     rows_set(r, row, W_LINE0 + 3,
              crit   ? THEME_CRIT
              : high ? THEME_WARN
                     : THEME_DIM,
-             "findings: %zu critical, %zu high", crit, high);
+             "findings%s: %zu critical, %zu high", in.group ? "" : " (whole estate)", crit, high);
 }
 
 static void rebuild(void *p, struct app *a)

@@ -101,6 +101,8 @@ static void test_lost_access_is_critical(void **state)
     support_version(r.m, SUPPORT_KV_EUS2, SUPPORT_KEY_2025, SUPPORT_VER_V2)->enabled = false;
     struct report *rep = judge(&r);
     assert_int_equal(report_status(rep), REPORT_CRITICAL);
+    assert_true(report_count(rep, HEALTH_CRIT) >= 1);
+    assert_int_equal(report_count(rep, (enum health_sev)9), 0);
     cJSON *j = json_of(rep);
     cJSON *f = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "findings"), 0);
     assert_string_equal(cJSON_GetObjectItem(f, "severity")->valuestring, "CRIT");
