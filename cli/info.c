@@ -1,7 +1,6 @@
 #include "info.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,22 +46,11 @@ static void path_line(const char *what, const char *path, const char *note)
            path ? (exists ? "" : "  (not there yet)") : "", note ? note : "");
 }
 
-/* The folder of the config file (keymap.json and themes/ live beside it); heap or NULL. */
-static char *folder_of(const char *file)
-{
-    if (file == NULL)
-        return NULL;
-    char *copy = xstrdup(file);
-    char *dir = xstrdup(dirname(copy));
-    free(copy);
-    return dir;
-}
-
 static void print_paths(const struct config *c, const char *explicit_path)
 {
     char buf[4096];
     const char *cfg = explicit_path ? explicit_path : config_path(buf, sizeof buf);
-    char *dir = folder_of(cfg);
+    char *dir = config_folder(cfg);
     char *state = config_state_dir();
     char *snap = snapshot_default_path();
     char *history = state ? xasprintf("%s/history", state) : NULL;

@@ -142,6 +142,11 @@ int config_parse(struct config *c, const char *text, size_t len, const char *ori
 
 /* The file config_load reads when given no explicit path, into buf; NULL when it cannot tell. */
 const char *config_path(char *buf, size_t size);
+/*
+ * The folder of a config file (keymap.json and themes/ live beside it): of
+ * file, or of the default path when file is NULL (heap); NULL when there is none.
+ */
+char *config_folder(const char *file);
 /* The name cloud_find takes for c->cloud ("AzureCloud", ..., "custom"). */
 const char *config_cloud_name(enum config_cloud cloud);
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,4 +224,16 @@ char *config_ensure_state_dir(char **cause)
 fail:
     free(dir);
     return NULL;
+}
+
+char *config_folder(const char *file)
+{
+    char buf[4096];
+    const char *path = file ? file : config_path(buf, sizeof buf);
+    if (path == NULL)
+        return NULL;
+    char *copy = xstrdup(path);
+    char *dir = xstrdup(dirname(copy));
+    free(copy);
+    return dir;
 }

@@ -1,6 +1,5 @@
 #include "appsetup.h"
 
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +24,7 @@
 /* The folder of the config file in use (where keymap.json and themes/ live); heap or NULL. */
 static char *config_dir(const struct app *a)
 {
-    char buf[4096];
-    const char *path = a->config.origin ? a->config.origin : config_path(buf, sizeof buf);
-    if (path == NULL)
-        return NULL;
-    char *copy = xstrdup(path);
-    char *dir = xstrdup(dirname(copy));
-    free(copy);
-    return dir;
+    return config_folder(a->config.origin);
 }
 
 /* The demo: azsim started here, the config pointed at it (every option the operator set that

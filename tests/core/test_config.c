@@ -790,6 +790,23 @@ static void test_state_dir(void **state)
     free(want);
 }
 
+static void test_folder(void **state)
+{
+    (void)state;
+    char *d = config_folder("/etc/tdectl/prod.json");
+    assert_string_equal(d, "/etc/tdectl");
+    free(d);
+    d = config_folder("prod.json");
+    assert_string_equal(d, ".");
+    free(d);
+    char buf[4096];
+    const char *def = config_path(buf, sizeof buf);
+    d = config_folder(NULL); /* the default path's folder */
+    if (def)
+        assert_non_null(strstr(def, d));
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -805,6 +822,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_dir, setup, teardown),
+        cmocka_unit_test(test_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
