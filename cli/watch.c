@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "session.h"
+#include "sigpipe.h"
 #include "xmem.h"
 
 #define DEFAULT_ADDR "127.0.0.1:9464"
@@ -57,7 +58,7 @@ struct watch {
     struct MHD_Daemon *mhd;
     int mhd_fd; /* MHD's epoll descriptor, watched by the loop */
     uint64_t mhd_timer;
-    int sig_pipe[2];
+    struct sigpipe *signals;
 };
 
 static void usage(FILE *out)
@@ -386,60 +387,26 @@ static int mhd_start(struct watch *w, int listen_fd, char **cause)
     return 0;
 }
 
-/* ---- signals: a self-pipe the loop watches ---- */
+/* ---- signals: SIGTERM and SIGINT end it (core/sigpipe.h) ---- */
 
-static int sig_write_fd = -1;
-
-static void on_signal(int sig)
+static void on_stop_signal(int sig, void *arg)
 {
-    int saved = errno;
-    unsigned char b = (unsigned char)sig;
-    if (sig_write_fd >= 0 && write(sig_write_fd, &b, 1) < 0) {
-        /* the pipe is full: a wake-up is already pending */
-    }
-    errno = saved;
-}
-
-static void on_sig_pipe(struct loop *loop, int fd, short revents, void *arg)
-{
-    unsigned char buf[16];
-    (void)revents, (void)arg;
-    if (read(fd, buf, sizeof buf) > 0)
-        loop_stop(loop);
+    struct watch *w = arg;
+    (void)sig;
+    loop_stop(w->loop);
 }
 
 static int signals_install(struct watch *w, char **cause)
 {
-    if (pipe(w->sig_pipe) != 0) {
-        xcause(cause, "signal pipe: %s", strerror(errno));
-        return -1;
-    }
-    for (int i = 0; i < 2; i++) {
-        fcntl(w->sig_pipe[i], F_SETFD, FD_CLOEXEC);
-        fcntl(w->sig_pipe[i], F_SETFL, O_NONBLOCK);
-    }
-    sig_write_fd = w->sig_pipe[1];
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    loop_watch(w->loop, w->sig_pipe[0], POLLIN, on_sig_pipe, w);
-    return 0;
+    static const int sigs[] = {SIGTERM, SIGINT};
+    w->signals = sigpipe_create(w->loop, sigs, 2, on_stop_signal, w, cause);
+    return w->signals ? 0 : -1;
 }
 
 static void signals_restore(struct watch *w)
 {
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    sig_write_fd = -1;
-    if (w->sig_pipe[0] >= 0) {
-        loop_unwatch(w->loop, w->sig_pipe[0]);
-        close(w->sig_pipe[0]);
-        close(w->sig_pipe[1]);
-        w->sig_pipe[0] = w->sig_pipe[1] = -1;
-    }
+    sigpipe_destroy(w->signals);
+    w->signals = NULL;
 }
 
 /* ---- the command ---- */
@@ -525,7 +492,7 @@ int watch_main(int argc, char **argv)
                 o.metrics);
         return 2;
     }
-    struct watch w = {.mhd_fd = -1, .sig_pipe = {-1, -1}};
+    struct watch w = {.mhd_fd = -1};
     char *cause = NULL;
     config_init(&w.cfg);
     if (config_load(&w.cfg, o.config, &cause) < 0) {

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* pipe2 */
 #include "app.h"
 
 #include <errno.h>
@@ -27,6 +26,7 @@
 #include "latency.h"
 #include "loop.h"
 #include "session.h"
+#include "sigpipe.h"
 #include "textview.h"
 #include "whatif.h"
 #include "xmem.h"
@@ -116,19 +116,9 @@ void app_refresh(struct app *a)
     app_message(a, THEME_INFO, "reading everything from Azure ...");
 }
 
-/* ---- signals: a self-pipe the loop watches ---- */
+/* ---- signals: events of the loop (core/sigpipe.h) ---- */
 
-static int sig_write_fd = -1;
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)sig;
-    if (sig_write_fd >= 0 && write(sig_write_fd, &b, 1) < 0) {
-        /* the pipe is full: a wake-up is already pending */
-    }
-    errno = saved;
-}
+static const int app_signals[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT};
 
 static void handle_resize(struct app *a)
 {
@@ -139,58 +129,19 @@ static void handle_resize(struct app *a)
     a->dirty = true;
 }
 
-static void on_sig_pipe(struct loop *loop, int fd, short revents, void *arg)
+/* Once per signal per wake-up: a burst of SIGWINCH is one resize. */
+static void on_app_signal(int sig, void *arg)
 {
     struct app *a = arg;
-    unsigned char buf[64];
-    ssize_t n = read(fd, buf, sizeof buf);
-    bool resized = false;
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] == SIGWINCH)
-            resized = true; /* several in one pass: one resize (debounced) */
-        else if (buf[i] == SIGTERM || buf[i] == SIGHUP) {
-            a->quit = true;
-            loop_stop(loop);
-        } else if (buf[i] == SIGINT)
-            app_key_action(a, ACT_CANCEL);
-        else if (buf[i] == SIGCONT)
-            a->repaint_all = a->dirty = true;
-    }
-    if (resized)
+    if (sig == SIGWINCH)
         handle_resize(a);
-}
-
-static int install_signals(struct app *a, char **cause)
-{
-    if (pipe2(a->sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        xcause(cause, "signal pipe: %s", strerror(errno));
-        return -1;
-    }
-    sig_write_fd = a->sig_pipe[1];
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    loop_watch(session_loop(a->session), a->sig_pipe[0], POLLIN, on_sig_pipe, a);
-    return 0;
-}
-
-static void restore_signals(struct app *a)
-{
-    int sigs[] = {SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        signal(sigs[i], SIG_DFL);
-    sig_write_fd = -1;
-    if (a->sig_pipe[0] >= 0) {
-        loop_unwatch(session_loop(a->session), a->sig_pipe[0]);
-        close(a->sig_pipe[0]);
-        close(a->sig_pipe[1]);
-        a->sig_pipe[0] = a->sig_pipe[1] = -1;
-    }
+    else if (sig == SIGTERM || sig == SIGHUP) {
+        a->quit = true;
+        loop_stop(session_loop(a->session));
+    } else if (sig == SIGINT)
+        app_key_action(a, ACT_CANCEL);
+    else if (sig == SIGCONT)
+        a->repaint_all = a->dirty = true;
 }
 
 /* ---- keys ---- */
@@ -365,7 +316,11 @@ int app_run(struct app *a)
         free(cause);
         return 1;
     }
-    if (install_signals(a, &cause) < 0) {
+    signal(SIGPIPE, SIG_IGN);
+    a->signals =
+        sigpipe_create(session_loop(a->session), app_signals,
+                       sizeof app_signals / sizeof app_signals[0], on_app_signal, a, &cause);
+    if (a->signals == NULL) {
         draw_end(a);
         fprintf(stderr, "tdectl: %s\n", cause);
         free(cause);
@@ -391,7 +346,8 @@ int app_run(struct app *a)
     }
     loop_timer_cancel(loop, a->tick_timer);
     loop_unwatch(loop, STDIN_FILENO);
-    restore_signals(a);
+    sigpipe_destroy(a->signals);
+    a->signals = NULL;
     draw_end(a);
     return 0;
 }
@@ -400,7 +356,6 @@ struct app *app_create(const struct app_options *o, char **cause)
 {
     struct app *a = xcalloc(1, sizeof *a);
     a->opt = *o;
-    a->sig_pipe[0] = a->sig_pipe[1] = -1;
     a->time_scale = 1.0;
     if (appsetup_run(a, cause) < 0) {
         app_destroy(a);

@@ -43,6 +43,7 @@ struct input;
 struct textview;
 struct dialog;
 struct latency;
+struct sigpipe;
 struct whatif_params;
 
 struct app_options {
@@ -116,7 +117,7 @@ struct app {
     int64_t last_eval_ms;     /* monotonic: the last health evaluation */
     int64_t sweeping_since;   /* wall ms of a refresh the operator asked for; 0: none */
     int64_t last_sweep_at[3]; /* wall ms each kind of sweep last ended (enum engine_sweep) */
-    int sig_pipe[2];
+    struct sigpipe *signals;  /* SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGCONT as loop events */
     uint64_t tick_timer;
 
     /* The footer's message line ("copied ...", errors). */
