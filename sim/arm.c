@@ -202,8 +202,8 @@ static bool match(struct arm_ctx *ctx, const char *pattern, const char **segs, i
     return true;
 }
 
-static const struct arm_route *const tables[] = {armsql_routes, armfog_routes, armkv_routes,
-                                                 armnet_routes, armauthz_routes};
+static const struct arm_route *const tables[] = {armsql_routes, armfog_routes,   armkv_routes,
+                                                 armnet_routes, armauthz_routes, armtags_routes};
 
 static void list_subscriptions(struct arm_ctx *ctx)
 {
@@ -231,8 +231,10 @@ static const struct arm_route common_routes[] = {
 
 /*
  * Control-plane roles: what each built-in role may do (actions matched by prefix/suffix).
- * The three service contributors may also read Microsoft.Authorization (role assignments), as
- * Azure's definitions of them do, so they can see who else has access.
+ * The three service contributors and Tag Contributor may also read Microsoft.Authorization
+ * (role assignments), as Azure's definitions of them do, so they can see who else has access.
+ * Tag Contributor manages tags (every Microsoft.Resources/tags action) without access to the
+ * resources themselves.
  */
 static bool role_allows(const char *role, const char *action)
 {
@@ -245,12 +247,14 @@ static bool role_allows(const char *role, const char *action)
     if (read && strncasecmp(action, "Microsoft.Authorization/", 24) == 0)
         return strcasecmp(role, "SQL Managed Instance Contributor") == 0 ||
                strcasecmp(role, "Key Vault Contributor") == 0 ||
-               strcasecmp(role, "Network Contributor") == 0;
+               strcasecmp(role, "Network Contributor") == 0 ||
+               strcasecmp(role, "Tag Contributor") == 0;
     static const struct {
         const char *role, *provider;
     } scoped[] = {{"SQL Managed Instance Contributor", "Microsoft.Sql/"},
                   {"Key Vault Contributor", "Microsoft.KeyVault/"},
-                  {"Network Contributor", "Microsoft.Network/"}};
+                  {"Network Contributor", "Microsoft.Network/"},
+                  {"Tag Contributor", "Microsoft.Resources/tags/"}};
     for (size_t i = 0; i < sizeof scoped / sizeof scoped[0]; i++) {
         if (strcasecmp(role, scoped[i].role) == 0)
             return strncasecmp(action, scoped[i].provider, strlen(scoped[i].provider)) == 0;

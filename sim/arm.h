@@ -4,8 +4,8 @@
  * instances, their keys, TDE protector, databases, instance failover groups),
  * Microsoft.KeyVault (vaults, access policies, private endpoint connections,
  * deleted vaults), Microsoft.Network (private endpoints) and
- * Microsoft.Authorization (role assignments, read only), plus the
- * subscriptions list.
+ * Microsoft.Authorization (role assignments, read only), Microsoft.Resources
+ * tags at a managed instance or vault, plus the subscriptions list.
  *
  * Every request goes through ARM's front door in order: request ids and
  * headers; bearer token for the management audience (401

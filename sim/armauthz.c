@@ -47,6 +47,7 @@ static const struct {
     {"SQL Managed Instance Contributor", "4939a1f6-9ae0-4e48-a1e0-f2cbe897382d"},
     {"Key Vault Contributor", "f25e0fa2-a7c8-4377-a976-54943a77a395"},
     {"Network Contributor", "4d97b98b-1d4f-4787-a291-c67834d212e7"},
+    {"Tag Contributor", "4a9ae827-6dc8-4573-8ac7-8239d42aa03f"},
     {"Key Vault Administrator", "00482a5a-887f-4fb3-b363-3b7fe8e74483"},
     {"Key Vault Crypto Officer", "14b46e9e-c2b7-41b4-b07b-48a6ebf60603"},
     {"Key Vault Crypto User", "12338af0-0e69-4776-bea7-57ae8d297424"},

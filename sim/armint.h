@@ -6,7 +6,7 @@
  * Files: arm.c (front door, routes), armlro.c (operations), armjson.c
  * (errors, ids, paging), armsql.c (instances, keys, protector, databases),
  * armfog.c (failover groups), armkv.c (vaults), armnet.c (private endpoints),
- * armauthz.c (role assignments).
+ * armauthz.c (role assignments), armtags.c (Microsoft.Resources tags at a resource).
  */
 #ifndef AZSIM_ARMINT_H
 #define AZSIM_ARMINT_H
@@ -57,6 +57,7 @@ extern const struct arm_route armfog_routes[];
 extern const struct arm_route armkv_routes[];
 extern const struct arm_route armnet_routes[];
 extern const struct arm_route armauthz_routes[];
+extern const struct arm_route armtags_routes[];
 
 /* -- answers (armjson.c) -------------------------------------------------------------- */
 void arm_error(struct arm_ctx *ctx, int status, const char *code, const char *fmt, ...)

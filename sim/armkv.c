@@ -177,7 +177,7 @@ static cJSON *vault_json(const struct arm_ctx *ctx, const struct vault *v)
     cJSON_AddStringToObject(j, "name", v->name);
     cJSON_AddStringToObject(j, "type", "Microsoft.KeyVault/vaults");
     cJSON_AddStringToObject(j, "location", v->region);
-    cJSON_AddObjectToObject(j, "tags");
+    cJSON_AddItemToObject(j, "tags", tags_to_json(&v->tags));
     add_system_data(j, v);
     cJSON *p = cJSON_AddObjectToObject(j, "properties");
     cJSON *sku = cJSON_AddObjectToObject(p, "sku");
@@ -597,7 +597,7 @@ static cJSON *deleted_json(const struct vault *v)
     cJSON_AddStringToObject(p, "location", v->region);
     cJSON_AddStringToObject(p, "deletionDate", deleted);
     cJSON_AddStringToObject(p, "scheduledPurgeDate", purge);
-    cJSON_AddObjectToObject(p, "tags");
+    cJSON_AddItemToObject(p, "tags", tags_to_json(&v->tags));
     cJSON_AddBoolToObject(p, "purgeProtectionEnabled", v->purge_protection);
     free(id);
     free(vid);

@@ -118,7 +118,7 @@ static cJSON *instance_json(const struct arm_ctx *ctx, const struct instance *mi
     }
     if (mi->identity_resource)
         cJSON_AddStringToObject(p, "primaryUserAssignedIdentityId", mi->identity_resource);
-    cJSON_AddObjectToObject(j, "tags");
+    cJSON_AddItemToObject(j, "tags", tags_to_json(&mi->tags));
     free(id);
     return j;
 }

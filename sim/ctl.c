@@ -12,6 +12,7 @@
 #include "mimodel.h"
 #include "sim.h"
 #include "simclock.h"
+#include "tags.h"
 #include "world.h"
 #include "xmem.h"
 
@@ -72,6 +73,9 @@ static cJSON *model_json(struct sim *sim)
         cJSON_AddNumberToObject(j, "lost_since", (double)mi->lost_since);
         cJSON_AddBoolToObject(j, "revalidate_needed", mi->revalidate_needed);
         cJSON_AddNumberToObject(j, "next_check", (double)mi->next_check);
+        cJSON_AddNumberToObject(j, "inaccessible_events", (double)mi->inaccessible_events);
+        cJSON_AddNumberToObject(j, "lost_events", (double)mi->lost_events);
+        cJSON_AddItemToObject(j, "tags", tags_to_json(&mi->tags));
         cJSON *dbs = cJSON_AddArrayToObject(j, "databases");
         for (size_t d = 0; d < mi->ndbs; d++) {
             cJSON *db = cJSON_CreateObject();

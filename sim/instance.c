@@ -48,6 +48,7 @@ void instance_destroy(struct instance *mi)
     free(mi->identity_resource);
     free(mi->sku);
     free(mi->dns_zone);
+    tags_clear(&mi->tags);
     free(mi->protector);
     free(mi->serving);
     free(mi);

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tags.h"
+
 struct rsakey;
 
 #define THUMBPRINT_LEN 41 /* 40 hex + NUL */
@@ -58,6 +60,7 @@ struct instance {
     int vcores;
     char *dns_zone;
     int64_t created;
+    struct tags tags; /* ARM resource tags (ARM's rules) */
 
     struct server_key *keys;
     size_t nkeys;
@@ -75,6 +78,10 @@ struct instance {
     bool revalidate_needed; /* lost for longer than the auto-heal window */
     char last_error[64];    /* Azure's code for the last failure ("AzureKeyVaultKeyDisabled") */
     char *serving;          /* server key name currently unwrapping, NULL when none */
+
+    /* Counters since this process started, for tests (GET /model); never persisted. */
+    long inaccessible_events; /* database transitions Online -> Inaccessible */
+    long lost_events;         /* times access went from fine to lost (the first failed check) */
 };
 
 struct failover_group {

@@ -24,11 +24,11 @@
 #include <cjson/cJSON.h>
 
 #include "policy.h"
+#include "tags.h" /* a version's tags (Key Vault's rules) */
 
 struct rsakey;
 
 #define KEY_NAME_MAX   127
-#define KEY_TAGS_MAX   15
 #define KEY_VERSION_ID 33 /* 32 lower-case hex + NUL */
 
 /* JWK key_ops, in the order Key Vault lists them. */
@@ -44,16 +44,6 @@ enum keyop {
 };
 #define KEYOP_RSA_DEFAULT \
     (KEYOP_ENCRYPT | KEYOP_DECRYPT | KEYOP_SIGN | KEYOP_VERIFY | KEYOP_WRAP | KEYOP_UNWRAP)
-
-struct tag {
-    char *name;
-    char *value;
-};
-
-struct tags {
-    struct tag *v;
-    size_t n;
-};
 
 struct key_version {
     char id[KEY_VERSION_ID];
@@ -114,11 +104,5 @@ const char *key_version_out_of_window(const struct key_version *v, int64_t now, 
 int keyops_from_json(const cJSON *array, unsigned *ops, char **cause);
 cJSON *keyops_to_json(unsigned ops);
 unsigned keyop_parse(const char *name); /* 0 when unknown */
-
-/* Tags: an object of string values, at most 15, names <= 512, values <= 256 chars. */
-int tags_from_json(const cJSON *object, struct tags *out, char **cause);
-cJSON *tags_to_json(const struct tags *tags);
-void tags_copy(struct tags *dst, const struct tags *src);
-void tags_clear(struct tags *tags);
 
 #endif

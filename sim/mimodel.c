@@ -91,12 +91,17 @@ struct probe mimodel_probe(struct sim *sim, const struct instance *mi, const cha
     return probe_key(v, key, version, now);
 }
 
-static void set_dbs(struct instance *mi, enum db_status from, enum db_status to)
+/* Moves every database in status from to status to; returns how many moved. */
+static long set_dbs(struct instance *mi, enum db_status from, enum db_status to)
 {
+    long moved = 0;
     for (size_t i = 0; i < mi->ndbs; i++) {
-        if (mi->dbs[i].status == from)
+        if (mi->dbs[i].status == from) {
             mi->dbs[i].status = to;
+            moved++;
+        }
     }
+    return moved;
 }
 
 static bool any_db(const struct instance *mi, enum db_status status)
@@ -173,11 +178,12 @@ static bool access_lost(struct sim *sim, struct instance *mi, int64_t t, const c
     if (mi->lost_since == 0) {
         mi->lost_since = t;
         mi->restored_at = 0;
+        mi->lost_events++;
         slog(SLOG_INFO, "model: %s lost access to its protector (%s)", mi->name, code);
         changed = true;
     }
     if (t - mi->lost_since >= s->inaccessible_after && any_db(mi, DB_ONLINE)) {
-        set_dbs(mi, DB_ONLINE, DB_INACCESSIBLE);
+        mi->inaccessible_events += set_dbs(mi, DB_ONLINE, DB_INACCESSIBLE);
         slog(SLOG_INFO, "model: %s databases Inaccessible (%s)", mi->name, code);
         changed = true;
     }

@@ -19,6 +19,10 @@
  * new version is registered on the failover-group partner too, as Azure
  * pushes rotated versions to the secondary.
  *
+ * For tests each instance counts, from the start of the process, the
+ * databases that turned Inaccessible and the times its access went from fine
+ * to lost (instance.h, shown by the control interface's GET /model).
+ *
  * All functions take the world write lock's holder's view: call them with
  * the world locked exclusively.
  */

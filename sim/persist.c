@@ -255,6 +255,8 @@ static cJSON *vault_json(struct materials *m, const struct vault *v)
     cJSON_AddStringToObject(j, "region", v->region);
     cJSON_AddStringToObject(j, "tenant", v->tenant_id);
     cJSON_AddStringToObject(j, "sku", v->sku);
+    if (v->tags.n)
+        cJSON_AddItemToObject(j, "tags", tags_to_json(&v->tags));
     cJSON_AddBoolToObject(j, "soft_delete", v->soft_delete);
     cJSON_AddNumberToObject(j, "retention_days", v->retention_days);
     cJSON_AddBoolToObject(j, "purge_protection", v->purge_protection);
@@ -296,6 +298,8 @@ static cJSON *instance_json(const struct instance *mi)
     cJSON_AddNumberToObject(j, "vcores", mi->vcores);
     cJSON_AddStringToObject(j, "dns_zone", mi->dns_zone);
     cJSON_AddNumberToObject(j, "created", (double)mi->created);
+    if (mi->tags.n)
+        cJSON_AddItemToObject(j, "tags", tags_to_json(&mi->tags));
     cJSON *keys = cJSON_AddArrayToObject(j, "keys");
     for (size_t i = 0; i < mi->nkeys; i++) {
         const struct server_key *k = &mi->keys[i];

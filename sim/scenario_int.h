@@ -1,4 +1,4 @@
-/* scenario_int — shared by scenario.c and scenario_vault.c only. */
+/* scenario_int — shared by scenario.c, scenario_vault.c and scenario_sql.c only. */
 #ifndef AZSIM_SCENARIO_INT_H
 #define AZSIM_SCENARIO_INT_H
 
@@ -10,6 +10,7 @@
 
 struct world;
 struct rsakey;
+struct tags;
 
 struct material {
     char *id;
@@ -40,6 +41,8 @@ bool scenario_each(struct loader *ld, const cJSON *obj, const char *field, bool 
 
 bool scenario_vault_materials(struct loader *ld, const cJSON *top);
 bool scenario_vault_all(struct loader *ld, const cJSON *top);
+/* The "tags" member of obj, a resource's tags by ARM's rules (tags.h); absent is none. */
+bool scenario_arm_tags(struct loader *ld, const cJSON *obj, struct tags *tags);
 /* Instances, failover groups, private endpoints, ARM role assignments. */
 bool scenario_sql_all(struct loader *ld, const cJSON *top);
 

@@ -220,8 +220,9 @@ static bool load_model(struct loader *ld, const cJSON *item, struct instance *mi
 static bool load_instance(struct loader *ld, const cJSON *item, void *arg)
 {
     static const char *const fields[] = {
-        "name",     "subscription", "resource_group", "region",    "identity",  "sku",   "vcores",
-        "dns_zone", "created",      "keys",           "protector", "databases", "model", NULL};
+        "name",      "subscription", "resource_group", "region",  "identity",
+        "sku",       "vcores",       "dns_zone",       "created", "keys",
+        "protector", "databases",    "model",          "tags",    NULL};
     const char *name, *rg, *sku = "GP_Gen5", *zone = "1b4e2caff2530";
     int64_t vcores = 8, created = ld->jc.now - 400 * 86400;
     if (!jcheck_object(&ld->jc, item, fields) ||
@@ -247,7 +248,7 @@ static bool load_instance(struct loader *ld, const cJSON *item, void *arg)
     mi->vcores = (int)vcores;
     mi->dns_zone = xstrdup(zone);
     mi->created = created;
-    return load_identity(ld, item, mi) &&
+    return load_identity(ld, item, mi) && scenario_arm_tags(ld, item, &mi->tags) &&
            scenario_each(ld, item, "keys", false, load_server_key, mi) &&
            load_protector(ld, item, mi) &&
            scenario_each(ld, item, "databases", false, load_db, mi) && load_model(ld, item, mi);
@@ -302,6 +303,7 @@ static bool load_arm_role(struct loader *ld, const cJSON *item, void *arg)
                                         "SQL Managed Instance Contributor",
                                         "Key Vault Contributor",
                                         "Network Contributor",
+                                        "Tag Contributor",
                                         NULL};
     const char *ref, *scope, *id = NULL;
     int role = 0;

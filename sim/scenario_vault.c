@@ -82,19 +82,25 @@ bool scenario_vault_materials(struct loader *ld, const cJSON *top)
     return scenario_each(ld, top, "materials", false, load_material, NULL);
 }
 
-static bool load_tags(struct loader *ld, const cJSON *obj, struct tags *tags)
+/* "tags" of a key version, by Key Vault's rules (arm false), or of a resource, by ARM's. */
+static bool load_tags(struct loader *ld, const cJSON *obj, struct tags *tags, bool arm)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "tags");
     char *why = NULL;
-    if (item == NULL)
+    if (item == NULL || cJSON_IsNull(item))
         return true;
-    if (tags_from_json(item, tags, &why) == 0)
+    if (arm ? tags_from_json_arm(item, tags, &why) == NULL : tags_from_json(item, tags, &why) == 0)
         return true;
     jcheck_push(&ld->jc, "tags");
     jcheck_fail(&ld->jc, "%s", why);
     jcheck_pop(&ld->jc);
     free(why);
     return false;
+}
+
+bool scenario_arm_tags(struct loader *ld, const cJSON *obj, struct tags *tags)
+{
+    return load_tags(ld, obj, tags, true);
 }
 
 static bool version_fields(struct loader *ld, const cJSON *item, struct key_version *v)
@@ -113,7 +119,8 @@ static bool version_fields(struct loader *ld, const cJSON *item, struct key_vers
         !jcheck_time(&ld->jc, item, "nbf", &v->nbf) ||
         !jcheck_time(&ld->jc, item, "exp", &v->exp) ||
         !jcheck_time(&ld->jc, item, "created", &v->created) ||
-        !jcheck_time(&ld->jc, item, "updated", &v->updated) || !load_tags(ld, item, &v->tags))
+        !jcheck_time(&ld->jc, item, "updated", &v->updated) ||
+        !load_tags(ld, item, &v->tags, false))
         return false;
     if (v->updated == 0)
         v->updated = v->created;
@@ -444,6 +451,7 @@ static bool load_vault(struct loader *ld, const cJSON *item, void *arg)
                                          "keys",
                                          "deleted",
                                          "read_only",
+                                         "tags",
                                          NULL};
     const char *name;
     if (!jcheck_object(&ld->jc, item, fields) || !jcheck_string(&ld->jc, item, "name", true, &name))
@@ -456,6 +464,7 @@ static bool load_vault(struct loader *ld, const cJSON *item, void *arg)
     struct vault *v = vault_create(name);
     world_add_vault(ld->world, v);
     return vault_refs(ld, item, v) && vault_properties(ld, item, v) && vault_deleted(ld, item, v) &&
+           scenario_arm_tags(ld, item, &v->tags) &&
            scenario_each(ld, item, "access_policies", false, load_policy, v) &&
            scenario_each(ld, item, "role_assignments", false, load_role, v) &&
            scenario_each(ld, item, "keys", false, load_key, v);

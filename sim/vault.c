@@ -97,6 +97,7 @@ void vault_destroy(struct vault *vault)
     free(vault->region);
     free(vault->tenant_id);
     free(vault->sku);
+    tags_clear(&vault->tags);
     free(vault);
 }
 

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tags.h"
+
 struct key;
 
 /* Key permissions of the access-policy model (ARM permissions.keys). */
@@ -72,7 +74,8 @@ struct vault {
     char *resource_group;
     char *region;
     char *tenant_id;
-    char *sku; /* "standard" or "premium" */
+    char *sku;        /* "standard" or "premium" */
+    struct tags tags; /* ARM resource tags (ARM's rules) */
 
     bool soft_delete;
     int retention_days;

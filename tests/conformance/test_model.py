@@ -28,7 +28,7 @@ import tempfile
 import unittest
 import warnings
 
-from azsim import SQL_RG_A, SQL_RG_B, TDE_VERSION, Azsim, base_scenario
+from azsim import SQL_RG_A, SQL_RG_B, SUB, TDE_VERSION, Azsim, base_scenario
 
 CHECK = 600  # default mi_check_interval_seconds
 FOG = "fog-ab"
@@ -538,6 +538,70 @@ class FailoverTest(ModelTestCase):
         self.sim.clear_fault(fid)
 
 
+class CountersTest(ModelTestCase):
+    """GET /model counts, per instance and since azsim started, the databases that turned
+    Inaccessible (inaccessible_events) and the times access went from fine to lost
+    (lost_events): what a rotation test asserts to prove nothing ever went Inaccessible."""
+
+    def counters(self, name):
+        model = self.sim.model(name)
+        return model["inaccessible_events"], model["lost_events"]
+
+    def test_counters_and_tags_are_reported_from_zero(self):
+        for mi in self.sim.model():
+            self.assertEqual(mi["inaccessible_events"], 0, mi)
+            self.assertEqual(mi["lost_events"], 0, mi)
+            self.assertEqual(mi["tags"], {}, mi)
+        r = self.sim.arm("PATCH", "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Sql/"
+                         "managedInstances/mi-a/providers/Microsoft.Resources/tags/default"
+                         % (SUB, SQL_RG_A),
+                         api="2021-04-01",
+                         body={"operation": "Merge", "properties": {"tags": {"lock": "L"}}})
+        self.assertEqual(r.status_code, 200, r.text)
+        self.assertEqual(self.sim.model("mi-a")["tags"], {"lock": "L"})
+        self.assertEqual(self.sim.model("mi-b")["tags"], {})
+
+    def test_key_disabled_long_enough_moves_inaccessible_events(self):
+        fid = self.sim.fault("key-disable", vault="kv-sql-a", key="tde")
+        self.sim.advance(CHECK)  # the first failed check: lost, still Online
+        self.assertAccess("mi-a", "lost", error="AzureKeyVaultKeyDisabled")
+        self.assertEqual(self.counters("mi-a"), (0, 1))
+        self.sim.advance(CHECK)  # inaccessible_after later: both databases turn
+        self.assertDbs("mi-a", "Inaccessible")
+        self.assertEqual(self.counters("mi-a"), (2, 1))
+        self.sim.advance(CHECK)  # staying Inaccessible counts nothing more
+        self.assertEqual(self.counters("mi-a"), (2, 1))
+        self.assertEqual(self.counters("mi-b"), (0, 0), "mi-b's protector is in kv-sql-b")
+        # Access back within the window: healed; the counters keep what happened.
+        self.sim.clear_fault(fid)
+        self.sim.advance(2 * CHECK)
+        self.assertDbs("mi-a", "Online")
+        self.assertEqual(self.counters("mi-a"), (2, 1))
+        # A second loss counts again.
+        self.sim.fault("key-disable", vault="kv-sql-a", key="tde")
+        self.sim.advance(2 * CHECK)
+        self.assertDbs("mi-a", "Inaccessible")
+        self.assertEqual(self.counters("mi-a"), (4, 2))
+
+    def test_short_loss_counts_lost_but_not_inaccessible(self):
+        fid = self.sim.fault("key-disable", vault="kv-sql-a", key="tde")
+        self.sim.advance(CHECK)
+        self.assertEqual(self.counters("mi-a"), (0, 1))
+        self.sim.clear_fault(fid)  # back before inaccessible_after has passed
+        self.sim.advance(4 * CHECK)
+        self.assertDbs("mi-a", "Online")
+        self.assertEqual(self.counters("mi-a"), (0, 1))
+
+    def test_fallback_to_the_secondary_vault_is_not_a_loss(self):
+        fid = self.sim.fault("refused", "vault:kv-sql-a@eastus2")
+        self.sim.advance(3 * CHECK)
+        self.assertAccess("mi-a", "secondary", serving=B_COPY)
+        self.sim.clear_fault(fid)
+        self.sim.advance(CHECK)
+        for name in ("mi-a", "mi-b"):
+            self.assertEqual(self.counters(name), (0, 0), name)
+
+
 class RestartTest(ModelTestCase):
     def test_model_state_survives_a_restart_with_state(self):
         state = tempfile.mkdtemp(prefix="azsim-model-state-")
@@ -549,6 +613,7 @@ class RestartTest(ModelTestCase):
         before = {mi["name"]: mi for mi in self.sim.model()}
         clock_before = self.sim.control("GET", "/clock")["now"]
         self.assertEqual({db["status"] for db in before["mi-a"]["databases"]}, {"Inaccessible"})
+        self.assertEqual(before["mi-a"]["inaccessible_events"], 2)
         self.sim.stop()
 
         self.sim = Azsim(self.scenario, state_dir=state).start()
@@ -558,6 +623,9 @@ class RestartTest(ModelTestCase):
             self.assertEqual(after[name]["databases"], before[name]["databases"], name)
             self.assertEqual(after[name]["lost_since"], before[name]["lost_since"], name)
             self.assertEqual(after[name]["revalidate_needed"], before[name]["revalidate_needed"])
+            # The counters are this process's: a restart starts them again from zero.
+            self.assertEqual((after[name]["inaccessible_events"], after[name]["lost_events"]),
+                             (0, 0), name)
         # Simulated time does not run backwards across a restart: what was advanced stays
         # advanced (lost_since, next_check and key dates are on that clock).
         clock_after = self.sim.control("GET", "/clock")["now"]

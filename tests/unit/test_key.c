@@ -1,7 +1,7 @@
 /*
  * Unit tests for sim/key: name and version-id rules (degenerate first), the
  * soft-delete state machine computed from explicit clocks, when a version is
- * unusable, key_ops and tags JSON, and version bookkeeping.
+ * unusable, key_ops JSON, and version bookkeeping (tags: test_tags.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -293,124 +293,6 @@ static void test_keyops_json(void **state)
     assert_int_equal(keyop_parse("wrapkey2"), 0);
 }
 
-/* An object with n tags named t0..t(n-1). */
-static cJSON *n_tags(int n)
-{
-    cJSON *obj = cJSON_CreateObject();
-    for (int i = 0; i < n; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "t%d", i);
-        cJSON_AddStringToObject(obj, name, "v");
-    }
-    return obj;
-}
-
-static void assert_tags_refused(cJSON *obj)
-{
-    struct tags tags = {(struct tag *)&tags, 99};
-    char *cause = NULL;
-    if (tags_from_json(obj, &tags, &cause) != -1) {
-        char *text = cJSON_PrintUnformatted(obj);
-        fail_msg("tags accepted: %.200s", text);
-    }
-    assert_non_null(cause);
-    assert_null(tags.v);
-    assert_int_equal(tags.n, 0);
-    free(cause);
-    cJSON_Delete(obj);
-}
-
-static void test_tags_refused(void **state)
-{
-    (void)state;
-    char big[600];
-
-    assert_tags_refused(parse("[]"));
-    assert_tags_refused(parse("\"a=b\""));
-    assert_tags_refused(parse("5"));
-    assert_tags_refused(n_tags(16));
-    assert_tags_refused(n_tags(40));
-    /* Non-string values, including after good ones. */
-    assert_tags_refused(parse("{\"a\": 1}"));
-    assert_tags_refused(parse("{\"a\": \"x\", \"b\": null}"));
-    assert_tags_refused(parse("{\"a\": \"x\", \"b\": true}"));
-    assert_tags_refused(parse("{\"a\": \"x\", \"b\": {\"c\": \"d\"}}"));
-    assert_tags_refused(parse("{\"a\": [\"x\"]}"));
-
-    /* 513-character name, 257-character value. */
-    memset(big, 'n', 513);
-    big[513] = '\0';
-    cJSON *obj = cJSON_CreateObject();
-    cJSON_AddStringToObject(obj, "ok", "fine");
-    cJSON_AddStringToObject(obj, big, "v");
-    assert_tags_refused(obj);
-    big[257] = '\0';
-    obj = cJSON_CreateObject();
-    cJSON_AddStringToObject(obj, "ok", big);
-    assert_tags_refused(obj);
-}
-
-static void test_tags_accepted(void **state)
-{
-    (void)state;
-    struct tags tags, copy = {NULL, 0};
-    char *cause = NULL;
-    char big[600];
-
-    cJSON *null = parse("null");
-    assert_int_equal(tags_from_json(null, &tags, &cause), 0);
-    assert_int_equal(tags.n, 0);
-    assert_null(tags.v);
-    cJSON_Delete(null);
-
-    cJSON *empty = parse("{}");
-    assert_int_equal(tags_from_json(empty, &tags, &cause), 0);
-    assert_int_equal(tags.n, 0);
-    cJSON_Delete(empty);
-
-    /* 15 tags, a 512-character name and a 256-character value: the limits. */
-    cJSON *obj = n_tags(14);
-    memset(big, 'n', 512);
-    big[512] = '\0';
-    char value[257];
-    memset(value, 'v', 256);
-    value[256] = '\0';
-    cJSON_AddStringToObject(obj, big, value);
-    assert_int_equal(cJSON_GetArraySize(obj), 15);
-    assert_int_equal(tags_from_json(obj, &tags, &cause), 0);
-    assert_null(cause);
-    assert_int_equal(tags.n, 15);
-    assert_string_equal(tags.v[0].name, "t0");
-    assert_string_equal(tags.v[0].value, "v");
-    assert_string_equal(tags.v[14].name, big);
-    assert_string_equal(tags.v[14].value, value);
-
-    /* to_json gives the same object; copy is deep. */
-    cJSON *back = tags_to_json(&tags);
-    assert_true(cJSON_Compare(back, obj, 1));
-    cJSON_Delete(back);
-    cJSON_Delete(obj);
-    tags_copy(&copy, &tags);
-    assert_int_equal(copy.n, 15);
-    assert_ptr_not_equal(copy.v[3].name, tags.v[3].name);
-    assert_string_equal(copy.v[3].name, tags.v[3].name);
-    tags_clear(&tags);
-    assert_int_equal(tags.n, 0);
-    assert_null(tags.v);
-    assert_string_equal(copy.v[14].value, value);
-    /* Copy onto a non-empty set replaces it; copying an empty set clears. */
-    struct tags none = {NULL, 0};
-    tags_copy(&copy, &none);
-    assert_int_equal(copy.n, 0);
-    assert_null(copy.v);
-    tags_clear(&copy);
-
-    back = tags_to_json(&copy);
-    assert_true(cJSON_IsObject(back));
-    assert_int_equal(cJSON_GetArraySize(back), 0);
-    cJSON_Delete(back);
-}
-
 static void test_versions(void **state)
 {
     (void)state;
@@ -474,8 +356,7 @@ int main(void)
         cmocka_unit_test(test_name_valid),        cmocka_unit_test(test_version_id_valid),
         cmocka_unit_test(test_version_id_random), cmocka_unit_test(test_state),
         cmocka_unit_test(test_unusable),          cmocka_unit_test(test_keyops_from_json_bad),
-        cmocka_unit_test(test_keyops_json),       cmocka_unit_test(test_tags_refused),
-        cmocka_unit_test(test_tags_accepted),     cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_keyops_json),       cmocka_unit_test(test_versions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

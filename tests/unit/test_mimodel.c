@@ -851,6 +851,54 @@ static void test_relapse_while_healing(void **state)
     assert_true(mip->revalidate_needed);
 }
 
+/*
+ * The counters: a loss counts once at its first failed check, each database
+ * that turns Inaccessible counts once; only Online databases turn, so a
+ * Creating one never counts; a relapse while healing is a new loss; fallback
+ * to the other vault and revalidate count nothing.
+ */
+static void test_event_counters(void **state)
+{
+    (void)state;
+    struct key_version *kv = ver(east, "tde", V1);
+    assert_int_equal(mip->lost_events, 0);
+    assert_int_equal(mip->inaccessible_events, 0);
+    mip->dbs[1].status = DB_CREATING;
+    kv->enabled = false;
+    mimodel_check(&sim, mip, T0);
+    mimodel_check(&sim, mip, T0 + 300);
+    assert_int_equal(mip->lost_events, 1);
+    assert_int_equal(mip->inaccessible_events, 0);
+    mimodel_check(&sim, mip, T0 + 600);
+    mimodel_check(&sim, mip, T0 + 900);
+    assert_int_equal(mip->inaccessible_events, 1);
+    assert_int_equal(mip->lost_events, 1);
+    kv->enabled = true;
+    mimodel_check(&sim, mip, T0 + 1200);
+    kv->enabled = false; /* relapse while healing */
+    mimodel_check(&sim, mip, T0 + 1500);
+    assert_int_equal(mip->lost_events, 2);
+    assert_int_equal(mip->inaccessible_events, 1); /* already Inaccessible: nothing turned */
+    kv->enabled = true;
+    assert_null(mimodel_revalidate(&sim, mip, T0 + 1600));
+    assert_int_equal(mip->dbs[0].status, DB_ONLINE);
+    mip->dbs[1].status = DB_ONLINE;
+    kv->enabled = false;
+    mimodel_check(&sim, mip, T0 + 2000);
+    mimodel_check(&sim, mip, T0 + 2600);
+    assert_int_equal(mip->lost_events, 3);
+    assert_int_equal(mip->inaccessible_events, 3);
+
+    /* mi-s: its own vault out, served from the other copy: no loss at all. */
+    add_fault("{\"kind\": \"refused\", \"target\": \"vault:kv-west\"}");
+    kv->enabled = true;
+    for (int64_t t = T0; t <= T0 + 3600; t += 600)
+        mimodel_check(&sim, mis, t);
+    assert_int_equal(mis->access, MI_ACCESS_SECONDARY);
+    assert_int_equal(mis->lost_events, 0);
+    assert_int_equal(mis->inaccessible_events, 0);
+}
+
 static void test_late_return_needs_revalidate(void **state)
 {
     (void)state;
@@ -1109,6 +1157,7 @@ int main(void)
         WORLD_TEST(test_heal_at_window_edge),
         WORLD_TEST(test_heal_delay_zero),
         WORLD_TEST(test_relapse_while_healing),
+        WORLD_TEST(test_event_counters),
         WORLD_TEST(test_late_return_needs_revalidate),
         WORLD_TEST(test_late_first_check),
         WORLD_TEST(test_revalidate_while_still_lost),

@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "instance.h"
 #include "key.h"
 #include "persist.h"
 #include "policy.h"
@@ -29,6 +30,7 @@
 #include "scenario.h"
 #include "secret.h"
 #include "support.h"
+#include "tags.h"
 #include "vault.h"
 #include "world.h"
 
@@ -361,7 +363,7 @@ static const char base_text[] =
     " \"vaults\": ["
     "  {\"name\": \"kv-one\", \"subscription\": \"sub1\", \"resource_group\": \"rg1\","
     "   \"region\": \"eastus2\", \"sku\": \"premium\", \"retention_days\": 30,"
-    "   \"purge_protection\": true,"
+    "   \"purge_protection\": true, \"tags\": {\"Owner\": \"dba\", \"tier\": \"\"},"
     "   \"network_acls\": {\"default_action\": \"Deny\", \"bypass\": \"None\","
     "                     \"ip_rules\": [\"10.0.0.0/8\", \"::1\"]},"
     "   \"access_policies\": ["
@@ -395,7 +397,13 @@ static const char base_text[] =
     "Reader\"}],"
     "   \"keys\": [{\"name\": \"k1\","
     "     \"versions\": [{\"version\": \"0123456789abcdef0123456789abcdef\", \"material\": \"m1\","
-    "       \"kty\": \"RSA\", \"created\": \"now-10d\"}]}]}]"
+    "       \"kty\": \"RSA\", \"created\": \"now-10d\"}]}]}],"
+    " \"instances\": [{\"name\": \"mi-one\", \"subscription\": \"sub1\","
+    "   \"resource_group\": \"rg1\", \"region\": \"eastus2\", \"identity\": {\"principal\": "
+    "\"mi\"},"
+    "   \"tags\": {\"tdectl-lock\": \"op-1;2026-01-01T00:00:00Z\"}},"
+    "  {\"name\": \"mi-two\", \"subscription\": \"sub1\", \"resource_group\": \"rg1\","
+    "   \"region\": \"westeurope\", \"identity\": {\"principal\": \"mi\"}}]"
     "}";
 
 static struct world *load_base(void)
@@ -492,6 +500,15 @@ static void same_key(const struct key *a, const struct key *b)
         same_version(a->versions[i], b->versions[i]);
 }
 
+static void same_tags(const struct tags *a, const struct tags *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        assert_string_equal(a->v[i].name, b->v[i].name);
+        assert_string_equal(a->v[i].value, b->v[i].value);
+    }
+}
+
 static void same_vault(const struct vault *a, const struct vault *b)
 {
     assert_string_equal(a->name, b->name);
@@ -529,6 +546,7 @@ static void same_vault(const struct vault *a, const struct vault *b)
     assert_int_equal(a->nkeys, b->nkeys);
     for (size_t i = 0; i < a->nkeys; i++)
         same_key(a->keys[i], b->keys[i]);
+    same_tags(&a->tags, &b->tags);
 }
 
 static void same_world(const struct world *a, const struct world *b)
@@ -569,6 +587,11 @@ static void same_world(const struct world *a, const struct world *b)
     assert_int_equal(a->nvaults, b->nvaults);
     for (size_t i = 0; i < a->nvaults; i++)
         same_vault(a->vaults[i], b->vaults[i]);
+    assert_int_equal(a->ninstances, b->ninstances);
+    for (size_t i = 0; i < a->ninstances; i++) {
+        assert_string_equal(a->instances[i]->name, b->instances[i]->name);
+        same_tags(&a->instances[i]->tags, &b->instances[i]->tags);
+    }
 }
 
 static void test_world_round_trip(void **state)
@@ -598,6 +621,17 @@ static void test_world_round_trip(void **state)
     assert_ptr_equal(k1->versions[0]->material, k1b->versions[0]->material);
     assert_ptr_equal(k1->versions[1]->material, gone->versions[0]->material);
     assert_ptr_not_equal(k1->versions[0]->material, k1->versions[1]->material);
+
+    /* Resource tags: the vault's and the instance's (none is no "tags" member). */
+    assert_int_equal(one->tags.n, 2);
+    assert_string_equal(tags_find(&one->tags, "owner")->value, "dba");
+    assert_int_equal(two->tags.n, 0);
+    struct instance *mi1 = world_instance(w2, "mi-one"), *mi2 = world_instance(w2, "mi-two");
+    assert_string_equal(tags_find(&mi1->tags, "tdectl-lock")->value, "op-1;2026-01-01T00:00:00Z");
+    assert_int_equal(mi2->tags.n, 0);
+    const cJSON *mis = cJSON_GetObjectItemCaseSensitive(json1, "instances");
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(mis, 0), "tags"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(mis, 1), "tags"));
 
     /* And a second generation is the same text as the first. */
     cJSON *json2 = persist_world_json(w2);

@@ -499,6 +499,19 @@ static void test_mistakes_vault(void **state)
     set(at(top, "vaults/0"), "region", cJSON_CreateString("westus9"));
     assert_load_fails(top, "vaults[0]", "no region 'westus9'");
 
+    /* A vault's ARM tags follow ARM's rules, not a key version's. */
+    top = base_light();
+    set(at(top, "vaults/0"), "tags", cJSON_Parse("{\"a/b\": \"x\"}"));
+    assert_load_fails(top, "vaults[0].tags", "reserved characters");
+
+    top = base_light();
+    set(at(top, "vaults/0"), "tags", cJSON_Parse("{\"a\": 1}"));
+    assert_load_fails(top, "vaults[0].tags", "not a string");
+
+    top = base_light();
+    set(at(top, "vaults/0"), "tags", cJSON_Parse("[]"));
+    assert_load_fails(top, "vaults[0].tags", "object of string values");
+
     top = base_light();
     set(at(top, "vaults/1"), "subscription", cJSON_CreateString("sub9"));
     assert_load_fails(top, "vaults[1]", "no subscription 'sub9'");
@@ -693,7 +706,8 @@ static void test_demo(void **state)
     assert_string_equal(w->name, "demo");
     assert_int_equal(w->nregions, 4);
     assert_int_equal(w->nprincipals, 5);
-    assert_int_equal(w->nvaults, 2);
+    /* The two TDE vaults, a scratch vault and one in another geography (backup wizard). */
+    assert_int_equal(w->nvaults, 4);
     assert_string_equal(world_geography(w, "eastus2"), world_geography(w, "centralus"));
 
     struct vault *eus2 = world_vault(w, "kv-tde-eus2"), *cus = world_vault(w, "kv-tde-cus");
