@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "atomfile.h"
 #include "config.h"
 #include "snapshot_int.h"
 #include "xmem.h"
@@ -331,59 +332,20 @@ static char *serialise(const struct model *m, int64_t now_ms, char **cause)
     return text;
 }
 
-static int write_all(int fd, const char *text, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        text += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Temp file beside path, fsync, rename over path, fsync the directory. */
+/* A missing parent folder is created 0700; atomfile does the rest. */
 static enum core_err write_atomic(const char *path, const char *text, size_t len, char **cause)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-    char *tmp = xasprintf("%s/.%s.XXXXXX", dir, slash ? slash + 1 : path);
+    char *why = NULL;
     enum core_err rc = CORE_ERR_IO;
-    int fd = -1;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         xcause(cause, "snapshot: cannot create %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    fd = mkstemp(tmp); /* 0600 */
-    if (fd < 0) {
-        xcause(cause, "snapshot: cannot create a file in %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (fchmod(fd, 0600) < 0 || write_all(fd, text, len) < 0 || fsync(fd) < 0) {
-        xcause(cause, "snapshot: cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    int closed = close(fd);
-    fd = -1;
-    if (closed < 0 || rename(tmp, path) < 0) {
-        xcause(cause, "snapshot: cannot replace %s: %s", path, strerror(errno));
-        goto out;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { /* the rename itself survives a crash; not every file system can say so */
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    rc = CORE_OK;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != CORE_OK)
-        unlink(tmp);
-    free(tmp);
+    else if (atomfile_write(path, text, len, 0600, ATOMFILE_REPLACE, &why) < 0)
+        xcause(cause, "snapshot: %s", why);
+    else
+        rc = CORE_OK;
+    free(why);
     free(dir);
     return rc;
 }
