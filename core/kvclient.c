@@ -326,25 +326,34 @@ struct az_call *kv_import_key(struct azure *az, const char *vault, const char *k
                               const struct kv_key_spec *spec, kv_version_fn fn, void *arg)
 {
     char *url = NULL;
-    cJSON *material = jwk ? cJSON_Parse(jwk) : NULL;
+    cJSON *material = jwk ? cJSON_Parse(jwk) : NULL; /* only to check it is an object */
     if (kv_name_valid(key) && cJSON_IsObject(material)) {
         char *path = xasprintf("/keys/%s", key);
         url = kv_url(vault, path, NULL);
         free(path);
     }
+    for (cJSON *it = material ? material->child : NULL; it; it = it->next)
+        if (cJSON_IsString(it))
+            OPENSSL_cleanse(it->valuestring, strlen(it->valuestring));
+    cJSON_Delete(material);
+    /*
+     * The body is spliced around the caller's JWK text in one buffer of the
+     * right size: printing the private key through cJSON would grow its buffer
+     * by realloc and leave uncleansed pieces of the key in freed memory.
+     */
     cJSON *j = cJSON_CreateObject();
-    if (material)
-        cJSON_AddItemToObject(j, "key", material);
     if (spec->hsm)
         cJSON_AddBoolToObject(j, "Hsm", true); /* capital H on the wire */
     add_spec(j, spec);
-    char *body = json_text(j);
-    cJSON *key_item = cJSON_GetObjectItemCaseSensitive(j, "key");
-    for (cJSON *it = key_item ? key_item->child : NULL; it; it = it->next) {
-        if (cJSON_IsString(it))
-            OPENSSL_cleanse(it->valuestring, strlen(it->valuestring));
-    }
+    char *tail = json_text(j); /* "{...}": attributes and key_ops, nothing secret */
     cJSON_Delete(j);
+    char *body = NULL;
+    if (url) {
+        size_t n = strlen("{\"key\":,") + strlen(jwk) + strlen(tail) + 1;
+        body = xmalloc(n);
+        snprintf(body, n, "{\"key\":%s%s%s", jwk, tail[1] == '}' ? "" : ",", tail + 1);
+    }
+    free(tail);
     return send_for_version(az, "PUT", url, body, fn, arg);
 }
 
