@@ -9,6 +9,7 @@
 
 #include "armid.h"
 #include "json.h"
+#include "oplock.h"
 #include "xmem.h"
 
 static const char *const key_types[] = {"AzureKeyVault", "ServiceManaged", NULL};
@@ -48,6 +49,21 @@ static void read_uamis(const cJSON *e, struct model_instance *mi)
     }
 }
 
+/* The operator lock tags (core/oplock), so every console of the estate shows who holds it. */
+static void read_lock(const cJSON *e, struct model_instance *mi)
+{
+    struct oplock l;
+    int rc = oplock_parse(cJSON_GetObjectItemCaseSensitive(e, "tags"), &l, NULL);
+    if (rc < 0) {
+        mi->lock_bad = true;
+    } else if (rc == 1) {
+        mi->lock_owner = xstrdup(l.owner);
+        mi->lock_reason = xstrdup(l.reason);
+        mi->lock_op = xstrdup(l.op);
+        mi->lock_expires = l.expires;
+    }
+}
+
 static int instance_item(const cJSON *e, const char *where, void *slot, void *arg, char **cause)
 {
     (void)arg;
@@ -66,6 +82,7 @@ static int instance_item(const cJSON *e, const char *where, void *slot, void *ar
     mi->tenant_id = json_dup(e, "identity.tenantId");
     mi->primary_uami = json_dup(e, "properties.primaryUserAssignedIdentityId");
     read_uamis(e, mi);
+    read_lock(e, mi);
     return 0;
 }
 

@@ -184,6 +184,9 @@ void model_instance_cleanup(struct model_instance *mi)
     free(mi->principal_id);
     free(mi->tenant_id);
     free(mi->primary_uami);
+    free(mi->lock_owner);
+    free(mi->lock_reason);
+    free(mi->lock_op);
     for (size_t i = 0; i < mi->nuamis; i++) {
         free(mi->uamis[i].id);
         free(mi->uamis[i].principal_id);

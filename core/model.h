@@ -226,6 +226,16 @@ struct model_instance {
     size_t npast;
     /* When a database was first seen Inaccessible (wall ms), 0 when none is. */
     int64_t inaccessible_since;
+    /*
+     * The operator lock a wizard holds on this instance (tags, core/oplock), as
+     * the ARM resource last showed it: lock_owner NULL when none; lock_bad when
+     * the tags are there but unreadable (held: never overwritten).
+     */
+    char *lock_owner;
+    char *lock_reason;
+    char *lock_op;
+    int64_t lock_expires; /* Unix seconds */
+    bool lock_bad;
     struct fresh arm_fresh;
     struct fresh keys_fresh;
     struct fresh protector_fresh;

@@ -415,6 +415,38 @@ static void test_fuzz_examples(void **state)
 
 /* -- the rules, on made-up bodies ------------------------------------------------------------- */
 
+/* The operator lock's tags become the instance's lock; unreadable ones mark it held. */
+static void test_instance_lock(void **state)
+{
+    (void)state;
+    static const char held[] =
+        "{\"id\":\"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/managedInstances/"
+        "mi-1\",\"tags\":{\"env\":\"prod\",\"tdectl-lock-owner\":\"alice@host\","
+        "\"tdectl-lock-run\":\"rotate-1\",\"tdectl-lock-reason\":\"CHG-42\","
+        "\"tdectl-lock-op\":\"rotate\",\"tdectl-lock-expires\":\"2026-11-30T01:00:00Z\"}}";
+    struct model_instance mi;
+    assert_int_equal(armparse_instance(held, strlen(held), &mi, NULL), 0);
+    assert_string_equal(mi.lock_owner, "alice@host");
+    assert_string_equal(mi.lock_reason, "CHG-42");
+    assert_string_equal(mi.lock_op, "rotate");
+    assert_int_equal(mi.lock_expires, 1796000400);
+    assert_false(mi.lock_bad);
+    model_instance_cleanup(&mi);
+    static const char bad[] =
+        "{\"id\":\"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/managedInstances/"
+        "mi-1\",\"tags\":{\"tdectl-lock-owner\":\"bob\",\"tdectl-lock-expires\":\"soon\"}}";
+    assert_int_equal(armparse_instance(bad, strlen(bad), &mi, NULL), 0);
+    assert_null(mi.lock_owner);
+    assert_true(mi.lock_bad);
+    model_instance_cleanup(&mi);
+    static const char none[] =
+        "{\"id\":\"/subscriptions/S/resourceGroups/RG/providers/Microsoft.Sql/managedInstances/"
+        "mi-1\",\"tags\":[1,2]}";
+    assert_int_equal(armparse_instance(none, strlen(none), &mi, NULL), 0);
+    assert_null(mi.lock_owner);
+    model_instance_cleanup(&mi);
+}
+
 static void test_instance_identity(void **state)
 {
     (void)state;
@@ -808,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_required_fields),
         cmocka_unit_test(test_fuzz_examples),
         cmocka_unit_test(test_instance_identity),
+        cmocka_unit_test(test_instance_lock),
         cmocka_unit_test(test_server_key_rules),
         cmocka_unit_test(test_fog_views),
         cmocka_unit_test(test_protector_page_rules),
