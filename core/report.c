@@ -419,3 +419,22 @@ char *report_text(const struct report *r)
     }
     return out;
 }
+
+int report_group_findings(const struct model *m, const struct health *h, const char *group,
+                          enum health_sev min, const struct health_finding ***out, size_t *n,
+                          char **cause)
+{
+    *out = NULL;
+    *n = 0;
+    struct scope s;
+    if (scope_init(&s, m, group, cause) < 0)
+        return -1;
+    size_t nf = 0;
+    const struct health_finding *f = health_findings(h, &nf);
+    for (size_t i = 0; i < nf; i++)
+        if (f[i].sev >= min && in_scope(&s, f[i].subject)) {
+            *out = xrealloc(*out, *n + 1, sizeof **out);
+            (*out)[(*n)++] = &f[i];
+        }
+    return 0;
+}

@@ -63,6 +63,14 @@ size_t report_count(const struct report *r, enum health_sev sev);
 /* One line: "CRITICAL: 1 critical, 2 warnings; sqlmi-prod-cus has lost key access ...". */
 const char *report_summary(const struct report *r);
 char *report_text(const struct report *r);
+/*
+ * The findings of h at min severity or worse in a group's scope (the same
+ * scope as check --group): *out is a heap array of pointers into h, valid
+ * until h is evaluated again. -1 and *cause for an unknown group.
+ */
+int report_group_findings(const struct model *m, const struct health *h, const char *group,
+                          enum health_sev min, const struct health_finding ***out, size_t *n,
+                          char **cause);
 char *report_json(const struct report *r);
 
 #endif

@@ -1,0 +1,969 @@
+/* rotate — the rotation state machine's control (see rotate.h; steps in rotstep.c). */
+#include "rotate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "armclient.h"
+#include "audit.h"
+#include "journal.h"
+#include "keymat.h"
+#include "loop.h"
+#include "oplock.h"
+#include "report.h"
+#include "rotate_int.h"
+#include "xmem.h"
+
+#define MAX_ATTEMPTS 5
+
+static const char *const outcome_names[] = {[ROTATE_NONE] = "none",
+                                            [ROTATE_RUNNING] = "running",
+                                            [ROTATE_DONE] = "done",
+                                            [ROTATE_REFUSED] = "refused",
+                                            [ROTATE_FAILED] = "failed",
+                                            [ROTATE_VERIFY] = "verify-failed",
+                                            [ROTATE_ROLLED_BACK] = "rolled-back"};
+
+const char *rotate_outcome_name(enum rotate_outcome o)
+{
+    return (unsigned)o <= ROTATE_ROLLED_BACK ? outcome_names[o] : "?";
+}
+
+int64_t rotate_wall(const struct rotate *r)
+{
+    return r->p.loop ? loop_wall(r->p.loop) / 1000 : (int64_t)time(NULL);
+}
+
+static int64_t wall_cb(void *arg)
+{
+    return rotate_wall(arg);
+}
+
+struct rotate *rotate_create(const struct rotate_params *p)
+{
+    struct rotate *r = xcalloc(1, sizeof *r);
+    r->p = *p;
+    r->state_dir = xstrdup(p->state_dir ? p->state_dir : ".");
+    r->owner = xstrdup(p->owner ? p->owner : "tdectl");
+    r->p.state_dir = r->state_dir;
+    r->p.owner = r->owner;
+    if (r->p.poll_ms <= 0)
+        r->p.poll_ms = 10000;
+    r->gen_pipe[0] = r->gen_pipe[1] = -1;
+    wizard_init(&r->plan.w, "rotate");
+    return r;
+}
+
+void rotate_destroy(struct rotate *r)
+{
+    if (r == NULL)
+        return;
+    rotread_cancel(r->reading);
+    if (r->call)
+        azure_cancel(r->call);
+    oplock_cancel(r->lockcall);
+    if (r->timer)
+        loop_timer_cancel(r->p.loop, r->timer);
+    rotstep_cleanup(r);
+    rotread_free(r->st);
+    rotplan_cleanup(&r->plan);
+    cJSON_Delete(r->records);
+    free(r->blockers);
+    free(r->findings);
+    free(r->detail);
+    free(r->last_error);
+    free(r->ended);
+    free(r->state_dir);
+    free(r->owner);
+    free(r);
+}
+
+void rotate_on_event(struct rotate *r, wizard_event_fn fn, void *arg)
+{
+    r->plan.w.on_event = fn;
+    r->plan.w.event_arg = arg;
+}
+
+void rotate_set_secrets(struct rotate *r, const char *key_pass, const char *escrow_pass)
+{
+    r->key_pass = key_pass;
+    r->escrow_pass = escrow_pass;
+}
+
+bool rotate_plan_ready(const struct rotate *r)
+{
+    return r->plan_ready;
+}
+const struct rot_plan *rotate_get_plan(const struct rotate *r)
+{
+    return r->have_plan ? &r->plan : NULL;
+}
+const char *rotate_blockers(const struct rotate *r)
+{
+    return r->blockers;
+}
+enum rotate_outcome rotate_outcome(const struct rotate *r)
+{
+    return r->outcome;
+}
+const char *rotate_detail(const struct rotate *r)
+{
+    return r->detail ? r->detail : "";
+}
+bool rotate_rollback_offered(const struct rotate *r)
+{
+    return r->rollback_offered;
+}
+const char *rotate_journal(const struct rotate *r)
+{
+    return r->plan.w.journal_path;
+}
+const struct wizard *rotate_wizard(const struct rotate *r)
+{
+    return &r->plan.w;
+}
+
+/* The critical and high findings in the group's scope, one per line (heap), or NULL. */
+static char *scope_findings(const struct model *m, const struct health *h, const char *group)
+{
+    if (m == NULL || h == NULL)
+        return NULL;
+    const struct health_finding **f = NULL;
+    size_t n = 0;
+    if (report_group_findings(m, h, group, HEALTH_HIGH, &f, &n, NULL) < 0 || n == 0) {
+        free(f);
+        return NULL;
+    }
+    /* The evidence, not the rule's title: the title says what should hold ("Protector version
+     * exists and is enabled"), which reads as the opposite of the problem. */
+    char *out = xstrdup("");
+    for (size_t i = 0; i < n; i++) {
+        const char *what = f[i]->evidence && f[i]->evidence[0] ? f[i]->evidence : f[i]->title;
+        char *next = xasprintf("%s%s  %s %s %s: %s", out, i ? "\n" : "", f[i]->rule,
+                               f[i]->sev == HEALTH_CRIT ? "CRIT" : "HIGH", f[i]->subject, what);
+        free(out);
+        out = next;
+    }
+    free(f);
+    return out;
+}
+
+static void add_blocker(char **b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_blocker(char **b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *line = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *next = xasprintf("%s%s\n", *b ? *b : "", line);
+    free(line);
+    free(*b);
+    *b = next;
+}
+
+/* Why apply (or a resume) would be refused with the state just read; NULL when nothing. */
+static char *judge(const struct rotate *r)
+{
+    char *b = NULL, what[160];
+    const struct rot_state *st = r->st;
+    if (st == NULL || st->err != CORE_OK) {
+        add_blocker(&b, "the group could not be read: %s", st && st->error ? st->error : "no read");
+        return b;
+    }
+    if (!r->resuming && r->findings)
+        add_blocker(&b, "critical or high findings in the group's scope (fix them first):\n%s",
+                    r->findings);
+    const struct rot_inst *in[2] = {&st->pri, &st->sec};
+    const struct rot_side *sd[2] = {&r->plan.pri, &r->plan.sec};
+    for (int i = 0; i < 2; i++) {
+        if (rotread_inaccessible(in[i], what, sizeof what))
+            add_blocker(&b, "%s: database %s: revalidate the protector before rotating",
+                        sd[i]->instance, what);
+        if (in[i]->protector.auto_rotation)
+            add_blocker(&b,
+                        "%s has auto-rotation on: it would adopt new versions on its own, "
+                        "possibly before its partner has the material; turn it off first",
+                        sd[i]->instance);
+    }
+    const struct rot_copy *c[2] = {&st->csec, &st->cpri};
+    const char *vn[2] = {r->plan.sec.vault, r->plan.pri.vault};
+    for (int i = 0; i < (r->plan.one_vault ? 1 : 2) && !r->resuming; i++)
+        if (c[i]->exists || c[i]->deleted)
+            add_blocker(&b, "the key name %s is %s in %s: choose another name (--key-name)",
+                        r->plan.new_key, c[i]->exists ? "taken" : "soft-deleted (reserved)", vn[i]);
+    return b;
+}
+
+static void on_plan_read(struct rot_state *st, void *arg)
+{
+    struct rotate *r = arg;
+    r->reading = NULL;
+    rotread_free(r->st);
+    r->st = st;
+    r->st_fresh = true;
+    snprintf(r->plan.digest, sizeof r->plan.digest, "%s", st->digest);
+    free(r->blockers);
+    r->blockers = judge(r);
+    r->plan_ready = st->err == CORE_OK;
+    if (!r->plan_ready) {
+        free(r->detail);
+        r->detail = xstrdup(st->error ? st->error : "the group could not be read");
+    }
+    if (r->fn)
+        r->fn(r, r->arg);
+}
+
+/* File origin: the key file is read once at plan time for its fingerprint and hash. */
+static int plan_key_file(struct rotate *r, char **cause)
+{
+    struct keymat *k = NULL;
+    if (keymat_load_file(r->plan.key_file, r->key_pass, &k, cause) < 0)
+        return -1;
+    int rc = 0;
+    if (keymat_bits(k) != r->plan.bits) {
+        xcause(cause, "%s holds RSA %d; the plan asks for %d (pass --bits %d)", r->plan.key_file,
+               keymat_bits(k), r->plan.bits, keymat_bits(k));
+        rc = -1;
+    } else {
+        keymat_fingerprint(k, r->plan.fingerprint);
+        rc = keymat_file_sha256(r->plan.key_file, r->plan.key_file_sha256, cause);
+    }
+    keymat_destroy(k);
+    return rc;
+}
+
+int rotate_plan(struct rotate *r, const struct model *m, const struct health *h,
+                const struct rot_choice *c, rotate_fn fn, void *arg, char **cause)
+{
+    if (r->started) {
+        xcause(cause, "this rotation has already started");
+        return -1;
+    }
+    wizard_event_fn ev = r->plan.w.on_event;
+    void *ev_arg = r->plan.w.event_arg;
+    rotplan_cleanup(&r->plan);
+    r->have_plan = r->plan_ready = false;
+    int64_t now = rotate_wall(r);
+    if (rotplan_build(&r->plan, m, c, now, cause) < 0 ||
+        (c->origin == ROT_ORIGIN_FILE && plan_key_file(r, cause) < 0)) {
+        rotplan_cleanup(&r->plan);
+        wizard_init(&r->plan.w, "rotate");
+        r->plan.w.on_event = ev;
+        r->plan.w.event_arg = ev_arg;
+        return -1;
+    }
+    r->plan.w.on_event = ev;
+    r->plan.w.event_arg = ev_arg;
+    r->plan.w.wall = wall_cb;
+    r->plan.w.wall_arg = r;
+    r->have_plan = true;
+    free(r->findings);
+    r->findings = scope_findings(m, h, r->plan.group);
+    r->fn = fn;
+    r->arg = arg;
+    r->reading = rotread_start(r->p.az, &r->plan, on_plan_read, r);
+    return 0;
+}
+
+char *rotate_plan_text(const struct rotate *r)
+{
+    char *plan = rotplan_text(&r->plan);
+    if (r->blockers == NULL)
+        return plan;
+    char *out = xasprintf("%s\nApply would be refused now:\n%s", plan, r->blockers);
+    free(plan);
+    return out;
+}
+
+/* -- running -- */
+
+static void run_next(struct rotate *r);
+
+static void audit(struct rotate *r, const char *event, const char *reason)
+{
+    char *path = xasprintf("%s/audit.jsonl", r->state_dir);
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "action", "rotate");
+    cJSON_AddStringToObject(a, "event", event);
+    cJSON_AddStringToObject(a, "group", r->plan.group);
+    cJSON_AddStringToObject(a, "origin", rotplan_origin_name(r->plan.origin));
+    cJSON_AddStringToObject(a, "run", r->plan.w.run);
+    cJSON_AddStringToObject(a, "owner", r->owner);
+    if (reason)
+        cJSON_AddStringToObject(a, "reason", reason);
+    if (strcmp(event, "end") == 0) {
+        cJSON_AddStringToObject(a, "outcome", rotate_outcome_name(r->outcome));
+        cJSON_AddStringToObject(a, "detail", rotate_detail(r));
+    }
+    char *cause = NULL;
+    if (audit_append(path, a, rotate_wall(r), &cause) < 0)
+        wizard_note(&r->plan.w, "the audit log could not be written: %s", cause);
+    free(cause);
+    cJSON_Delete(a);
+    free(path);
+}
+
+static void call_back(struct rotate *r)
+{
+    if (r->fn)
+        r->fn(r, r->arg);
+}
+
+static void on_released(enum core_err err, enum oplock_state state, const struct oplock *lock,
+                        const char *cause, void *arg)
+{
+    (void)state;
+    (void)lock;
+    struct rotate *r = arg;
+    r->lockcall = NULL;
+    if (err != CORE_OK)
+        wizard_note(&r->plan.w,
+                    "the operator lock could not be released (%s): it expires on its own",
+                    cause ? cause : core_err_name(err));
+    else
+        r->lock_held = false;
+    call_back(r);
+}
+
+static void finish(struct rotate *r, enum rotate_outcome o, const char *detail)
+{
+    r->outcome = o;
+    free(r->detail);
+    r->detail = xstrdup(detail);
+    rotstep_cleanup(r);
+    if (o == ROTATE_FAILED || o == ROTATE_VERIFY) {
+        const struct rot_state *st = r->st;
+        bool moved = false;
+        if (st)
+            moved = (r->plan.sec.prev_key[0] && st->sec.protector.server_key_name &&
+                     strcasecmp(st->sec.protector.server_key_name, r->plan.sec.prev_key) != 0) ||
+                    (r->plan.pri.prev_key[0] && st->pri.protector.server_key_name &&
+                     strcasecmp(st->pri.protector.server_key_name, r->plan.pri.prev_key) != 0);
+        r->rollback_offered = moved && !r->rolling_back;
+    }
+    wizard_end(&r->plan.w, o == ROTATE_VERIFY ? "failed" : rotate_outcome_name(o), "%s", detail);
+    if (r->plan.w.journal)
+        audit(r, "end", NULL);
+    if (r->lock_held && (o == ROTATE_DONE || o == ROTATE_ROLLED_BACK)) {
+        r->lockcall = oplock_release(r->p.az, r->plan.pri.instance_id, r->plan.w.run,
+                                     rotate_wall(r), on_released, r);
+        return;
+    }
+    if (r->lock_held)
+        wizard_note(&r->plan.w,
+                    "the operator lock stays on %s until it expires, so nobody starts on a "
+                    "half-rotated group: resume or roll back releases it",
+                    r->plan.pri.instance);
+    call_back(r);
+}
+
+static void on_next_timer(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct rotate *r = arg;
+    r->timer = 0;
+    run_next(r);
+}
+
+static void schedule(struct rotate *r, int64_t ms)
+{
+    r->timer = loop_timer(r->p.loop, ms, on_next_timer, r);
+}
+
+void rotate_step_ok(struct rotate *r, cJSON *data, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = xvasprintf(fmt, ap);
+    va_end(ap);
+    wizard_step_done(&r->plan.w, r->step, data, "%s", d);
+    free(d);
+    r->step++;
+    r->attempts = 0;
+    r->phase = 0;
+    schedule(r, 0);
+}
+
+void rotate_step_skip(struct rotate *r, cJSON *data, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = xvasprintf(fmt, ap);
+    va_end(ap);
+    wizard_step_skipped(&r->plan.w, r->step, data, "%s", d);
+    free(d);
+    r->step++;
+    r->attempts = 0;
+    r->phase = 0;
+    schedule(r, 0);
+}
+
+void rotate_step_fail(struct rotate *r, enum rotate_outcome o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = xvasprintf(fmt, ap);
+    va_end(ap);
+    wizard_step_failed(&r->plan.w, r->step, "%s", d);
+    const struct wizard_step *s = &r->plan.w.steps[r->step];
+    char *why = xasprintf("step %zu (%s) failed: %s", r->step + 1, s->id, d);
+    finish(r, o, why);
+    free(why);
+    free(d);
+}
+
+static void on_reread(struct rot_state *st, void *arg);
+
+void rotate_reread(struct rotate *r, void (*fn)(struct rotate *r))
+{
+    r->then = fn;
+    r->reading = rotread_start(r->p.az, &r->plan, on_reread, r);
+}
+
+static void on_reread(struct rot_state *st, void *arg)
+{
+    struct rotate *r = arg;
+    r->reading = NULL;
+    rotread_free(r->st);
+    r->st = st;
+    r->st_fresh = st->err == CORE_OK;
+    r->then(r);
+}
+
+/* -- preconditions and the lock (control steps) -- */
+
+static void preconditions(struct rotate *r)
+{
+    const struct rot_state *st = r->st;
+    if (st == NULL || st->err != CORE_OK) {
+        rotate_step_fail(r, ROTATE_REFUSED, "the group could not be read: %s",
+                         st && st->error ? st->error : "no answer");
+        return;
+    }
+    if (!r->resuming && !r->rolling_back && strcmp(st->digest, r->plan.digest) != 0) {
+        wizard_check(&r->plan.w, false, "plan is current",
+                     "the group changed since the plan was made (plan id %.12s, now %.12s)",
+                     r->plan.digest, st->digest);
+        rotate_step_fail(r, ROTATE_REFUSED,
+                         "the plan is stale: the group changed since it was made; plan again");
+        return;
+    }
+    if (!r->resuming && !r->rolling_back)
+        wizard_check(&r->plan.w, true, "plan is current", "plan id %.12s", r->plan.digest);
+    free(r->blockers);
+    r->blockers = judge(r);
+    wizard_check(&r->plan.w, r->blockers == NULL, "preconditions", "%s",
+                 r->blockers ? r->blockers
+                             : "no blocking finding, no database Inaccessible, "
+                               "auto-rotation off on both");
+    if (r->blockers) {
+        int len = (int)strlen(r->blockers); /* each blocker ends in a newline: not the detail */
+        rotate_step_fail(r, ROTATE_REFUSED, "preconditions not met:\n%.*s", len - 1, r->blockers);
+        return;
+    }
+    rotate_step_ok(r, NULL, "preconditions met");
+}
+
+static void on_locked(enum core_err err, enum oplock_state state, const struct oplock *lock,
+                      const char *cause, void *arg)
+{
+    struct rotate *r = arg;
+    r->lockcall = NULL;
+    if (err != CORE_OK) {
+        rotate_step_fail(r, ROTATE_REFUSED, "the operator lock could not be taken: %s",
+                         cause ? cause : core_err_name(err));
+        return;
+    }
+    if (state != OPLOCK_OURS) {
+        char *who = lock ? oplock_describe(lock, rotate_wall(r)) : xstrdup("unreadable tags");
+        rotate_step_fail(r, ROTATE_REFUSED, "another operator holds the lock on %s: %s%s%s",
+                         r->plan.group, who, cause ? "; " : "", cause ? cause : "");
+        free(who);
+        return;
+    }
+    r->lock_held = true;
+    char *desc = oplock_describe(lock, rotate_wall(r));
+    rotate_step_ok(r, NULL, "%s", desc);
+    free(desc);
+}
+
+static void take_lock(struct rotate *r)
+{
+    struct oplock want;
+    memset(&want, 0, sizeof want);
+    snprintf(want.owner, sizeof want.owner, "%s", r->owner);
+    snprintf(want.run, sizeof want.run, "%s", r->plan.w.run);
+    snprintf(want.op, sizeof want.op, "%s", r->rolling_back ? "rollback" : "rotate");
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, r->records)
+    {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(rec, "name");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "value");
+        if (cJSON_IsString(n) && cJSON_IsString(v) && strcmp(n->valuestring, "reason") == 0)
+            snprintf(want.reason, sizeof want.reason, "%s", v->valuestring);
+    }
+    want.expires = rotate_wall(r) + r->plan.lock_s;
+    r->lockcall =
+        oplock_acquire(r->p.az, r->plan.pri.instance_id, &want, rotate_wall(r), on_locked, r);
+}
+
+/* -- effects: verification, retries -- */
+
+static bool transient(const struct az_status *st)
+{
+    return st->err == CORE_ERR_THROTTLED || st->err == CORE_ERR_TIMEOUT ||
+           st->err == CORE_ERR_NETWORK || st->status >= 500 ||
+           (st->code && (strcmp(st->code, "EncryptionProtectorChangeInProgress") == 0 ||
+                         strcmp(st->code, "ConflictingServerOperation") == 0));
+}
+
+/* What to do about a service code an operator meets here. */
+static const char *remedy(const char *code)
+{
+    static const struct {
+        const char *code, *text;
+    } map[] = {
+        {"SameKeyMaterialNotFoundOnRemoteServer",
+         "the partner lacks the material: register it on the secondary first (resume does)"},
+        {"AzureKeyVaultMissingPermissions",
+         "grant the instance's identity get, wrapKey and unwrapKey on the vault"},
+        {"Forbidden", "grant tdectl's principal the key permission this step needs"},
+        {"AuthorizationFailed", "grant tdectl's principal a role that allows this write"},
+        {"ServerKeyNotFound", "the key is not registered: register it, then resume"},
+        {"OldGenerationOfAKVKeyBeingUsedError",
+         "a newer version of the key exists: a protector must be its key's latest version"},
+        {"KeyNotFound", "the key is missing in the vault: check the vault, then resume"},
+        {"Conflict", "the name is taken or soft-deleted in the vault: plan with another name"},
+        {"AzureKeyVaultKeyDisabled", "the key is disabled: enable it (tdectl never disables)"},
+    };
+    for (size_t i = 0; code && i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].code, code) == 0)
+            return map[i].text;
+    return NULL;
+}
+
+/*
+ * What a resume needs from an effect step's done record (adopt_journal reads it back): the
+ * material's fingerprint once known, and the backup file (without it a resume backs up again).
+ */
+static cJSON *effect_data(const struct rotate *r)
+{
+    cJSON *d = cJSON_CreateObject();
+    if (r->fp[0])
+        cJSON_AddStringToObject(d, "fingerprint", r->fp);
+    if (strcmp(r->plan.w.steps[r->step].id, "backup") == 0 && r->backup_path[0])
+        cJSON_AddStringToObject(d, "file", r->backup_path);
+    return d;
+}
+
+static void retry_step(struct rotate *r)
+{
+    const struct rotstep *s = rotstep_find(r->plan.w.steps[r->step].id);
+    if (s && s->in_place && r->st_fresh && s->in_place(r)) {
+        rotate_step_ok(r, effect_data(r), "in place (read back after a failed attempt)");
+        return;
+    }
+    int64_t delay = r->p.poll_ms / 4 * (1LL << (r->attempts < 4 ? r->attempts : 4));
+    if (r->retry_after_ms > delay) /* a throttled service said when: sooner is refused again */
+        delay = r->retry_after_ms < 60000 ? r->retry_after_ms : 60000;
+    wizard_note(&r->plan.w, "retrying %s in %.1f s (attempt %d of %d)", r->plan.w.steps[r->step].id,
+                (double)delay / 1000.0, r->attempts + 1, MAX_ATTEMPTS);
+    r->phase = 0;
+    r->timer = loop_timer(r->p.loop, delay, on_next_timer, r);
+    r->step_retry = true;
+}
+
+static void after_verify(struct rotate *r)
+{
+    const struct rotstep *s = rotstep_find(r->plan.w.steps[r->step].id);
+    if (s && s->in_place && r->st_fresh && s->in_place(r)) {
+        rotate_step_ok(r, effect_data(r), "done and read back");
+        return;
+    }
+    if (++r->attempts < MAX_ATTEMPTS) { /* Azure's reads can lag its writes */
+        wizard_note(&r->plan.w, "not visible yet; reading again");
+        r->timer = loop_timer(r->p.loop, r->p.poll_ms / 4, on_next_timer, r);
+        r->step_verify = true;
+        return;
+    }
+    rotate_step_fail(r, ROTATE_VERIFY, "the change was accepted but cannot be read back%s%s",
+                     r->st && r->st->error ? ": " : "", r->st && r->st->error ? r->st->error : "");
+}
+
+static void after_failure(struct rotate *r)
+{
+    if (++r->attempts < MAX_ATTEMPTS) {
+        retry_step(r);
+        return;
+    }
+    rotate_step_fail(r, ROTATE_FAILED, "%s (gave up after %d attempts)", r->last_error,
+                     MAX_ATTEMPTS);
+}
+
+void rotate_effect_done(struct rotate *r, const char *method, const char *url,
+                        const struct az_status *st)
+{
+    r->call = NULL;
+    wizard_call(&r->plan.w, method, url, st);
+    r->st_fresh = false;
+    if (st->err == CORE_OK) {
+        rotate_reread(r, after_verify);
+        return;
+    }
+    free(r->last_error);
+    const char *fix = remedy(st->code);
+    const char *err = st->error ? st->error : core_err_name(st->err);
+    size_t ml = strlen(method); /* transport errors name the call already: "POST https://..." */
+    char *what = strncmp(err, method, ml) == 0 && err[ml] == ' '
+                     ? xstrdup(err)
+                     : xasprintf("%s %s: %s", method, url, err);
+    r->last_error = fix ? xasprintf("%s; %s", what, fix) : xstrdup(what);
+    free(what);
+    if (transient(st)) {
+        r->retry_after_ms = st->retry_after_ms;
+        rotate_reread(r, after_failure);
+        return;
+    }
+    if (st->err == CORE_ERR_REFUSED && r->p.read_only) {
+        rotate_step_fail(r, ROTATE_REFUSED, "read-only mode: %s", r->last_error);
+        return;
+    }
+    rotate_step_fail(r, ROTATE_FAILED, "%s", r->last_error);
+}
+
+/* -- the walk -- */
+
+static void dispatch(struct rotate *r)
+{
+    const char *id = r->plan.w.steps[r->step].id;
+    if (strcmp(id, "preconditions") == 0) { /* nothing changed yet: a failed read refuses */
+        preconditions(r);
+        return;
+    }
+    if (r->st == NULL || !r->st_fresh) {
+        const char *why = r->st && r->st->error ? r->st->error : "no answer";
+        if (r->attempts > 0 && r->last_error) { /* retrying: the read failing is one more try */
+            wizard_note(&r->plan.w, "the group could not be read back: %s", why);
+            after_failure(r);
+            return;
+        }
+        rotate_step_fail(r, ROTATE_FAILED, "the group could not be read: %s", why);
+        return;
+    }
+    if (strcmp(id, "lock") == 0) {
+        take_lock(r);
+        return;
+    }
+    const struct rotstep *s = rotstep_find(id);
+    if (s == NULL) {
+        rotate_step_fail(r, ROTATE_FAILED, "unknown step %s in the plan", id);
+        return;
+    }
+    if (s->in_place && s->in_place(r)) {
+        rotate_step_skip(r, effect_data(r), "already in place (read back)");
+        return;
+    }
+    s->run(r);
+}
+
+static void run_next(struct rotate *r)
+{
+    if (r->step_verify) { /* a verification read again */
+        r->step_verify = false;
+        rotate_reread(r, after_verify);
+        return;
+    }
+    if (r->step >= r->plan.w.nsteps) {
+        finish(r, r->rolling_back ? ROTATE_ROLLED_BACK : ROTATE_DONE,
+               r->rolling_back ? "both protectors are back on their previous keys"
+                               : "both instances are on the new protector and the watch passed");
+        return;
+    }
+    if (r->plan.w.journal_failed) {
+        rotate_step_fail(r, ROTATE_FAILED,
+                         "the journal cannot be written: stopping before the next change");
+        return;
+    }
+    bool retry = r->step_retry;
+    r->step_retry = false;
+    if (!retry && r->plan.w.steps[r->step].state != WIZARD_RUNNING)
+        wizard_step_begin(&r->plan.w, r->step);
+    if (r->st_fresh) {
+        dispatch(r);
+        return;
+    }
+    rotate_reread(r, dispatch);
+}
+
+/* -- apply, resume, rollback -- */
+
+static void record_input(struct rotate *r, const char *name, const char *value)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "name", name);
+    cJSON_AddStringToObject(f, "value", value);
+    wizard_record(&r->plan.w, "input", f);
+    if (strcmp(name, "reason") == 0) {
+        cJSON_Delete(r->records);
+        r->records = cJSON_CreateArray();
+        cJSON *rec = cJSON_CreateObject();
+        cJSON_AddStringToObject(rec, "name", "reason");
+        cJSON_AddStringToObject(rec, "value", value);
+        cJSON_AddItemToArray(r->records, rec);
+    }
+}
+
+static int may_change(const struct rotate *r, const char *reason, char **cause)
+{
+    if (r->p.read_only) {
+        xcause(cause,
+               "read-only mode: a rotation changes Azure (start tdectl without --read-only)");
+        return -1;
+    }
+    if (reason == NULL || strspn(reason, " \t") == strlen(reason)) {
+        xcause(cause, "a reason is required (it goes into the journal and the audit log)");
+        return -1;
+    }
+    if (r->outcome == ROTATE_RUNNING) {
+        xcause(cause, "this rotation is already running");
+        return -1;
+    }
+    return 0;
+}
+
+int rotate_apply(struct rotate *r, const struct model *m, const struct health *h,
+                 const char *confirm, const char *reason, rotate_fn fn, void *arg, char **cause)
+{
+    if (!r->plan_ready) {
+        xcause(cause, "there is no plan to apply yet");
+        return -1;
+    }
+    if (may_change(r, reason, cause) < 0)
+        return -1;
+    if (r->started) {
+        xcause(cause, "this plan was applied already: plan again");
+        return -1;
+    }
+    if (confirm == NULL || strcmp(confirm, r->plan.group) != 0) {
+        xcause(cause, "the confirmation must be the failover group's name, %s, typed exactly",
+               r->plan.group);
+        return -1;
+    }
+    char *dir = xasprintf("%s/wizards", r->state_dir);
+    int rc = wizard_journal_start(&r->plan.w, dir, cause);
+    free(dir);
+    if (rc < 0)
+        return -1;
+    r->started = true;
+    free(r->findings);
+    r->findings = scope_findings(m, h, r->plan.group);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "kind", "rotate");
+    cJSON_AddStringToObject(f, "run", r->plan.w.run);
+    cJSON_AddItemToObject(f, "plan", rotplan_json(&r->plan));
+    if (wizard_record(&r->plan.w, "plan", f) < 0) {
+        xcause(cause, "the journal %s cannot be written", r->plan.w.journal_path);
+        return -1;
+    }
+    record_input(r, "reason", reason);
+    record_input(r, "confirm", confirm);
+    record_input(r, "owner", r->owner);
+    audit(r, "start", reason);
+    r->fn = fn;
+    r->arg = arg;
+    r->outcome = ROTATE_RUNNING;
+    r->step = 0;
+    r->st_fresh = false; /* apply reads the group again: the plan may be stale */
+    run_next(r);
+    return 0;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* What earlier attempts learnt: the material's fingerprint, the backup file. */
+static void adopt_journal(struct rotate *r)
+{
+    const char *ids[] = {"generate", "load", "create", "import-secondary", "verify-material"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        const char *fp = str_of(wizard_step_data(r->records, ids[i]), "fingerprint");
+        if (fp && strlen(fp) == 64)
+            snprintf(r->fp, sizeof r->fp, "%s", fp);
+    }
+    const char *bk = str_of(wizard_step_data(r->records, "backup"), "file");
+    if (bk)
+        snprintf(r->backup_path, sizeof r->backup_path, "%s", bk);
+    for (size_t i = 0; i < r->plan.w.nsteps; i++)
+        if (wizard_step_data(r->records, r->plan.w.steps[i].id))
+            r->plan.w.steps[i].state = WIZARD_DONE;
+}
+
+int rotate_load(struct rotate *r, const char *journal_path, char **cause)
+{
+    if (r->started || r->have_plan) {
+        xcause(cause, "a rotation is already loaded here");
+        return -1;
+    }
+    cJSON *records = NULL;
+    char *note = NULL;
+    if (journal_load(journal_path, &records, &note, cause) < 0)
+        return -1;
+    const cJSON *first = cJSON_GetArrayItem(records, 0);
+    const char *type = str_of(first, "type"), *kind = str_of(first, "kind"), *outcome = NULL;
+    int rc = -1;
+    if (type == NULL || strcmp(type, "plan") != 0 || kind == NULL || strcmp(kind, "rotate") != 0)
+        xcause(cause, "%s is not the journal of a rotation", journal_path);
+    else {
+        wizard_event_fn ev = r->plan.w.on_event;
+        void *ev_arg = r->plan.w.event_arg;
+        rotplan_cleanup(&r->plan);
+        rc = rotplan_from_json(&r->plan, cJSON_GetObjectItemCaseSensitive(first, "plan"), cause);
+        r->plan.w.on_event = ev; /* rotate_on_event may come before the load */
+        r->plan.w.event_arg = ev_arg;
+    }
+    if (rc == 0)
+        rc = wizard_journal_continue(&r->plan.w, journal_path, cause);
+    if (rc < 0) {
+        cJSON_Delete(records);
+        free(note);
+        return -1;
+    }
+    r->plan.w.wall = wall_cb;
+    r->plan.w.wall_arg = r;
+    r->records = records;
+    r->have_plan = r->plan_ready = r->started = true;
+    free(r->ended);
+    r->ended = wizard_ended(records, &outcome) && outcome ? xstrdup(outcome) : NULL;
+    adopt_journal(r);
+    if (note)
+        wizard_note(&r->plan.w, "%s", note);
+    free(note);
+    return 0;
+}
+
+static void start_walk(struct rotate *r, rotate_fn fn, void *arg)
+{
+    for (size_t i = 0; i < r->plan.w.nsteps; i++)
+        r->plan.w.steps[i].state = WIZARD_PENDING;
+    r->fn = fn;
+    r->arg = arg;
+    r->outcome = ROTATE_RUNNING;
+    r->rollback_offered = false;
+    r->step = 0;
+    r->attempts = 0;
+    r->st_fresh = false;
+    run_next(r);
+}
+
+int rotate_resume(struct rotate *r, rotate_fn fn, void *arg, char **cause)
+{
+    if (!r->have_plan || r->records == NULL) {
+        xcause(cause, "load an unfinished rotation's journal first");
+        return -1;
+    }
+    if (may_change(r, "resume", cause) < 0)
+        return -1;
+    if (r->ended && strcmp(r->ended, "failed") != 0) {
+        xcause(cause, "the rotation in %s ended already (%s): nothing to resume",
+               r->plan.w.journal_path, r->ended);
+        return -1;
+    }
+    r->resuming = true;
+    wizard_note(&r->plan.w, "resumed by %s: every step is read back before it runs", r->owner);
+    audit(r, "resume", NULL);
+    start_walk(r, fn, arg);
+    return 0;
+}
+
+int rotate_rollback(struct rotate *r, const char *reason, rotate_fn fn, void *arg, char **cause)
+{
+    if (!r->have_plan || !r->started) {
+        xcause(cause, "nothing to roll back: no rotation was applied or loaded");
+        return -1;
+    }
+    if (may_change(r, reason, cause) < 0)
+        return -1;
+    if (r->plan.sec.prev_key[0] == '\0' || r->plan.pri.prev_key[0] == '\0') {
+        xcause(cause, "the plan has no previous Key Vault protector to return to");
+        return -1;
+    }
+    /* The rollback's own steps replace the rotation's: the journal keeps both. */
+    wizard_event_fn ev = r->plan.w.on_event;
+    struct wizard keep = r->plan.w;
+    for (size_t i = 0; i < keep.nsteps; i++)
+        keep.steps[i].state = WIZARD_PENDING;
+    r->plan.w.steps = NULL;
+    r->plan.w.nsteps = 0;
+    for (size_t i = 0; i < keep.nsteps; i++) {
+        free(keep.steps[i].id);
+        free(keep.steps[i].title);
+        free(keep.steps[i].why);
+        free(keep.steps[i].detail);
+        for (size_t c = 0; c < keep.steps[i].ncalls; c++) {
+            free(keep.steps[i].calls[c].method);
+            free(keep.steps[i].calls[c].resource);
+            free(keep.steps[i].calls[c].api_version);
+        }
+        free(keep.steps[i].calls);
+    }
+    free(keep.steps);
+    r->plan.w.on_event = ev;
+    r->plan.w.current = 0; /* events index the new steps: never one past them */
+    char *t = xasprintf("Set the protector of %s (the secondary) back to %s", r->plan.sec.instance,
+                        r->plan.sec.prev_key);
+    wizard_add_step(&r->plan.w, "lock", "Hold the operator lock", "the lock stays with this run");
+    size_t i = wizard_add_step(&r->plan.w, "rollback-secondary", t, "secondary first");
+    char *res = xasprintf("%s/encryptionProtector/current", r->plan.sec.instance_id);
+    wizard_add_call(&r->plan.w, i, "PUT", res, ARM_API_SQL);
+    free(res);
+    free(t);
+    t = xasprintf("Set the protector of %s (the primary) back to %s", r->plan.pri.instance,
+                  r->plan.pri.prev_key);
+    i = wizard_add_step(&r->plan.w, "rollback-primary", t, "then the primary");
+    res = xasprintf("%s/encryptionProtector/current", r->plan.pri.instance_id);
+    wizard_add_call(&r->plan.w, i, "PUT", res, ARM_API_SQL);
+    free(res);
+    free(t);
+    r->rolling_back = true;
+    record_input(r, "reason", reason);
+    wizard_note(&r->plan.w, "rollback requested by %s", r->owner);
+    audit(r, "rollback", reason);
+    start_walk(r, fn, arg);
+    return 0;
+}
+
+int rotate_unfinished(const char *state_dir, char ***paths, size_t *n, char **cause)
+{
+    *paths = NULL;
+    *n = 0;
+    char *dir = xasprintf("%s/wizards", state_dir);
+    char **all = NULL;
+    size_t nall = 0;
+    int rc = 0;
+    if (access(dir, F_OK) == 0)
+        rc = journal_list(dir, "rotate", &all, &nall, cause);
+    free(dir);
+    for (size_t i = 0; i < nall; i++) {
+        cJSON *rec = NULL;
+        const char *outcome = NULL;
+        bool open = journal_load(all[i], &rec, NULL, NULL) == 0 &&
+                    (!wizard_ended(rec, &outcome) || (outcome && strcmp(outcome, "failed") == 0));
+        cJSON_Delete(rec);
+        if (open) {
+            *paths = xrealloc(*paths, *n + 1, sizeof **paths);
+            (*paths)[(*n)++] = all[i];
+        } else {
+            free(all[i]);
+        }
+    }
+    free(all);
+    return rc;
+}
