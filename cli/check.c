@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "clisession.h"
 #include "engine.h"
 #include "health.h"
 #include "loop.h"
@@ -102,17 +102,9 @@ static void on_deadline(struct loop *loop, void *arg)
 }
 
 /* Runs the sweep and prints the verdict; the exit status. */
-static int run(const struct check_opts *o, struct config *cfg)
+static int run(const struct check_opts *o, struct session *s)
 {
     char *cause = NULL;
-    cfg->read_only = true; /* check never writes, whatever the file says */
-    struct session_options so = {.no_snapshot = true};
-    struct session *s = session_create(cfg, &so, &cause);
-    if (s == NULL) {
-        fprintf(stderr, "tdectl check: %s\n", cause);
-        free(cause);
-        return REPORT_UNKNOWN;
-    }
     struct loop *loop = session_loop(s);
     struct sweep_wait w = {loop, false};
     engine_on_sweep(session_engine(s), on_sweep, &w);
@@ -150,7 +142,6 @@ static int run(const struct check_opts *o, struct config *cfg)
         report_destroy(r);
     }
     health_destroy(h);
-    session_destroy(s);
     return fflush(stdout) == 0 ? status : REPORT_UNKNOWN;
 }
 
@@ -161,16 +152,17 @@ int check_main(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : REPORT_UNKNOWN;
     signal(SIGPIPE, SIG_IGN);
-    struct config cfg;
+    /* check never writes, whatever the file says */
+    struct clisession_options co = {.config_path = o.config, .read_only = true};
+    struct clisession cs;
     char *cause = NULL;
-    config_init(&cfg);
-    if (config_load(&cfg, o.config, &cause) < 0) {
+    if (clisession_open(&cs, &co, &cause) < 0) {
         fprintf(stderr, "tdectl check: %s\n", cause);
         free(cause);
-        config_cleanup(&cfg);
+        clisession_cleanup(&cs);
         return REPORT_UNKNOWN;
     }
-    rc = run(&o, &cfg);
-    config_cleanup(&cfg);
+    rc = run(&o, cs.s);
+    clisession_cleanup(&cs);
     return rc;
 }

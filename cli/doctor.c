@@ -11,6 +11,7 @@
 
 #include "auth.h"
 #include "authcli.h"
+#include "clisession.h"
 #include "cloud.h"
 #include "config.h"
 #include "doctorjudge.h"
@@ -44,6 +45,7 @@ struct probe {
 
 struct doctor {
     const struct doctor_opts *o;
+    struct clisession *cs;
     const struct config *cfg;
     struct auth_config ac;
     struct session *s;
@@ -402,14 +404,13 @@ static void report_unfinished(struct doctor *d)
 static int run(struct doctor *d)
 {
     char *cause = NULL;
-    struct session_options so = {.no_snapshot = true};
-    d->s = session_create(d->cfg, &so, &cause);
-    if (d->s == NULL) {
+    if (clisession_start(d->cs, &cause) < 0) {
         doctorreport_add(d->rep, "config", NULL, DOCTOR_FAIL, cause ? cause : "cannot start",
                          "fix the configuration (tdectl info shows every value in use)");
         free(cause);
         return -1;
     }
+    d->s = d->cs->s;
     d->loop = session_loop(d->s);
     check_config(d);
     endpoint_probes(d);
@@ -436,7 +437,7 @@ static int finish(struct doctor *d)
 static void doctor_cleanup(struct doctor *d)
 {
     auth_cancel(d->tok);
-    session_destroy(d->s); /* cancels every probe still out: no callback runs */
+    clisession_cleanup(d->cs); /* cancels every probe still out: no callback runs */
     for (size_t i = 0; i < d->nprobes; i++) {
         free(d->probes[i]->subject);
         free(d->probes[i]->host);
@@ -454,25 +455,24 @@ int doctor_main(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     signal(SIGPIPE, SIG_IGN);
-    struct config cfg;
+    /* doctor never writes, whatever the file says */
+    struct clisession_options co = {.config_path = o.config, .read_only = true};
+    struct clisession cs;
     char *cause = NULL;
-    config_init(&cfg);
-    struct doctor d = {.o = &o, .cfg = &cfg, .rep = doctorreport_create()};
-    if (config_load(&cfg, o.config, &cause) < 0) {
+    struct doctor d = {.o = &o, .cs = &cs, .cfg = &cs.cfg, .rep = doctorreport_create()};
+    if (clisession_load(&cs, &co, &cause) < 0) {
         doctorreport_add(d.rep, "config", NULL, DOCTOR_FAIL, cause,
                          "fix the configuration file (tdectl info shows where it is read from)");
         free(cause);
     } else {
-        cfg.read_only = true; /* doctor never writes, whatever the file says */
-        d.ac = (struct auth_config){.mode = cfg.auth_mode,
-                                    .tenant_id = cfg.tenant_id,
-                                    .client_id = cfg.client_id,
-                                    .certificate_path = cfg.certificate_path};
+        d.ac = (struct auth_config){.mode = cs.cfg.auth_mode,
+                                    .tenant_id = cs.cfg.tenant_id,
+                                    .client_id = cs.cfg.client_id,
+                                    .certificate_path = cs.cfg.certificate_path};
         auth_config_from_env(&d.ac);
         run(&d);
     }
     rc = finish(&d);
-    doctor_cleanup(&d);
-    config_cleanup(&cfg);
+    doctor_cleanup(&d); /* the session and the configuration too */
     return rc;
 }

@@ -17,7 +17,7 @@
 #include <microhttpd.h>
 
 #include "activity.h"
-#include "config.h"
+#include "clisession.h"
 #include "engine.h"
 #include "health.h"
 #include "http.h"
@@ -42,7 +42,7 @@ struct watch_opts {
 };
 
 struct watch {
-    struct config cfg;
+    struct clisession cs; /* the configuration and the session */
     struct session *s;
     struct loop *loop;
     struct engine *engine;
@@ -413,20 +413,18 @@ static void signals_restore(struct watch *w)
 
 static int start(struct watch *w, int listen_fd, char **cause)
 {
-    w->cfg.read_only = true; /* watch never writes, whatever the file says */
-    struct session_options so = {.no_snapshot = true};
-    w->s = session_create(&w->cfg, &so, cause);
-    if (w->s == NULL) {
+    if (clisession_start(&w->cs, cause) < 0) {
         close(listen_fd);
         return -1;
     }
+    w->s = w->cs.s;
     w->loop = session_loop(w->s);
     w->engine = session_engine(w->s);
     w->act = activity_create(ACTIVITY_ENTRIES);
     http_set_log(session_http(w->s), activity_http_hook, w->act);
     w->health = health_create();
-    health_set_max_age(w->health, 3 * w->cfg.poll_health_s * 1000);
-    w->stale_after_ms = 3 * w->cfg.poll_health_s * 1000;
+    health_set_max_age(w->health, 3 * w->cs.cfg.poll_health_s * 1000);
+    w->stale_after_ms = 3 * w->cs.cfg.poll_health_s * 1000;
     w->started_mono = loop_now(w->loop);
     if (mhd_start(w, listen_fd, cause) < 0 || signals_install(w, cause) < 0)
         return -1;
@@ -451,8 +449,7 @@ static void stop(struct watch *w)
         engine_on_sweep(w->engine, NULL, NULL);
         http_set_log(session_http(w->s), NULL, NULL);
     }
-    session_destroy(w->s);
-    activity_destroy(w->act);
+    activity_destroy(w->act); /* the session goes in watch_main: nothing calls these now */
     health_destroy(w->health);
 }
 
@@ -494,14 +491,15 @@ int watch_main(int argc, char **argv)
     }
     struct watch w = {.mhd_fd = -1};
     char *cause = NULL;
-    config_init(&w.cfg);
-    if (config_load(&w.cfg, o.config, &cause) < 0) {
+    /* watch never writes, whatever the file says */
+    struct clisession_options co = {.config_path = o.config, .read_only = true};
+    if (clisession_load(&w.cs, &co, &cause) < 0) {
         fprintf(stderr, "tdectl watch: %s\n", cause);
         free(cause);
-        config_cleanup(&w.cfg);
+        clisession_cleanup(&w.cs);
         return 1;
     }
     rc = run(&w, &ss, len, o.metrics);
-    config_cleanup(&w.cfg);
+    clisession_cleanup(&w.cs);
     return rc;
 }

@@ -65,7 +65,7 @@ class StartupTest(unittest.TestCase):
         r = run_azsim("--check")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('scenario "demo" is valid', r.stdout)
-        self.assertIn("2 vaults", r.stdout)
+        self.assertIn("4 vaults", r.stdout)
 
     def test_port_zero_prints_the_port_and_serves_the_demo(self):
         with Azsim("demo") as sim:
