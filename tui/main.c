@@ -12,9 +12,11 @@
 #include <curses.h>
 
 #include "app.h"
+#include "backup.h"
 #include "check.h"
 #include "doctor.h"
 #include "info.h"
+#include "rotatecmd.h"
 #include "watch.h"
 #include "xmem.h"
 
@@ -26,6 +28,9 @@ static void usage(FILE *out)
         "       tdectl watch [--metrics]   keep sweeping, serve Prometheus /metrics and /healthz\n"
         "       tdectl info                every path and setting in use\n"
         "       tdectl doctor [--json]     can tdectl do its job here? what to fix\n"
+        "       tdectl backup ...          back up Key Vault keys to files; --verify, --list\n"
+        "       tdectl restore ...         restore a backup file into a vault (--plan, --apply)\n"
+        "       tdectl rotate ...          rotate a failover group's TDE protector (--help)\n"
         "\n"
         "The console: failover groups, vaults, keys, instances, findings, activity.\n"
         "\n"
@@ -169,6 +174,12 @@ int main(int argc, char **argv)
         return info_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "doctor") == 0)
         return doctor_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "backup") == 0)
+        return backup_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "restore") == 0)
+        return backup_restore_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "rotate") == 0)
+        return rotatecmd_main(argc - 1, argv + 1);
     struct app_options o = {0};
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
