@@ -240,10 +240,20 @@ static int plan_key_file(struct rotate *r, char **cause)
 int rotate_plan(struct rotate *r, const struct model *m, const struct health *h,
                 const struct rot_choice *c, rotate_fn fn, void *arg, char **cause)
 {
-    if (r->started) {
+    if (r->started && (r->outcome != ROTATE_REFUSED || r->resuming || r->rolling_back)) {
         xcause(cause, "this rotation has already started");
         return -1;
     }
+    if (r->started) { /* refused before any change ("plan again"): its journal stays, ended */
+        r->started = false;
+        r->outcome = ROTATE_NONE;
+        free(r->detail);
+        r->detail = NULL;
+        cJSON_Delete(r->records);
+        r->records = NULL;
+    }
+    rotread_cancel(r->reading); /* planned again before the last plan's read ended */
+    r->reading = NULL;
     wizard_event_fn ev = r->plan.w.on_event;
     void *ev_arg = r->plan.w.event_arg;
     rotplan_cleanup(&r->plan);
@@ -346,10 +356,19 @@ static void finish(struct rotate *r, enum rotate_outcome o, const char *detail)
                      strcasecmp(st->pri.protector.server_key_name, r->plan.pri.prev_key) != 0);
         r->rollback_offered = moved && !r->rolling_back;
     }
-    wizard_end(&r->plan.w, o == ROTATE_VERIFY ? "failed" : rotate_outcome_name(o), "%s", detail);
+    /*
+     * A resumed run (or a rollback) that is refused changed nothing now, but the group is still
+     * half-rotated: its journal must stay unfinished ("failed"), or the run could never be
+     * resumed again; and it keeps the lock. A first run is refused only before any change.
+     */
+    bool again = r->resuming || r->rolling_back;
+    const char *ended =
+        o == ROTATE_VERIFY || (o == ROTATE_REFUSED && again) ? "failed" : rotate_outcome_name(o);
+    wizard_end(&r->plan.w, ended, "%s", detail);
     if (r->plan.w.journal)
         audit(r, "end", NULL);
-    if (r->lock_held && (o == ROTATE_DONE || o == ROTATE_ROLLED_BACK)) {
+    if (r->lock_held &&
+        (o == ROTATE_DONE || o == ROTATE_ROLLED_BACK || (o == ROTATE_REFUSED && !again))) {
         r->lockcall = oplock_release(r->p.az, r->plan.pri.instance_id, r->plan.w.run,
                                      rotate_wall(r), on_released, r);
         return;

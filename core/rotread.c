@@ -12,7 +12,9 @@
 #include "kvclient.h"
 #include "xmem.h"
 
-#define MAX_CALLS 32
+/* Every read of one rotread can be in flight at once: 3 per instance, 2 per copy and one per
+ * version; a call not held here could not be cancelled and would call back into freed memory. */
+#define MAX_CALLS (6 + 2 * (2 + ROTREAD_MAX_VERSIONS))
 
 struct rotread {
     struct azure *az;
@@ -20,6 +22,7 @@ struct rotread {
     rotread_fn fn;
     void *arg;
     struct az_call *calls[MAX_CALLS];
+    struct part *parts[MAX_CALLS]; /* each call's context: a cancelled call never frees its own */
     unsigned pending;
     char new_key[ROTPLAN_KEY_MAX + 1];
 };
@@ -59,16 +62,20 @@ static struct part *part_new(struct rotread *r, const char *what)
 
 static void part_started(struct part *p, struct az_call *c)
 {
-    if (p->slot < MAX_CALLS)
+    if (p->slot < MAX_CALLS) {
         p->r->calls[p->slot] = c;
+        p->r->parts[p->slot] = p;
+    }
 }
 
 /* A read ended: forget its call, and finish when it was the last. */
 static void part_done(struct part *p)
 {
     struct rotread *r = p->r;
-    if (p->slot < MAX_CALLS)
+    if (p->slot < MAX_CALLS) {
         r->calls[p->slot] = NULL;
+        r->parts[p->slot] = NULL;
+    }
     free(p);
     if (--r->pending == 0)
         finish(r);
@@ -304,8 +311,10 @@ void rotread_cancel(struct rotread *r)
     if (r == NULL)
         return;
     for (size_t i = 0; i < MAX_CALLS; i++)
-        if (r->calls[i])
+        if (r->calls[i]) {
             azure_cancel(r->calls[i]);
+            free(r->parts[i]);
+        }
     rotread_free(r->st);
     free(r);
 }
