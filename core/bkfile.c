@@ -325,10 +325,20 @@ int bkfile_write(const char *dir, struct bkfile_meta *m, const unsigned char *bl
         xcause(cause, "key backup: %s", why);
         goto out;
     }
-    path = xasprintf("%s/%s.%s.%s" SUFFIX, dir, m->vault, m->key, stamp);
-    if (atomfile_write(path, text, strlen(text), 0600, ATOMFILE_EXCL, &why) < 0) {
-        xcause(cause, "key backup: %s", why);
-        goto out;
+    /* Two backups of one key within a second (a resumed wizard) get -2, -3 ...: never overwritten.
+     */
+    for (int copy = 1;; copy++) {
+        free(path);
+        path = copy == 1 ? xasprintf("%s/%s.%s.%s" SUFFIX, dir, m->vault, m->key, stamp)
+                         : xasprintf("%s/%s.%s.%s-%d" SUFFIX, dir, m->vault, m->key, stamp, copy);
+        free(why);
+        why = NULL;
+        if (atomfile_write(path, text, strlen(text), 0600, ATOMFILE_EXCL, &why) == 0)
+            break;
+        if (errno != EEXIST || copy == 99) {
+            xcause(cause, "key backup: %s", why);
+            goto out;
+        }
     }
     if (path_out) {
         *path_out = path;
@@ -587,6 +597,11 @@ static const char *name_stamp(const char *path)
 {
     const char *name = strrchr(path, '/') + 1;
     size_t n = strlen(name) - strlen(SUFFIX);
+    size_t digits = 0; /* a "-N" copy number after the stamp */
+    while (digits < n && name[n - 1 - digits] >= '0' && name[n - 1 - digits] <= '9')
+        digits++;
+    if (digits > 0 && digits < 3 && digits < n && name[n - 1 - digits] == '-')
+        n -= digits + 1;
     if (n < 17 || name[n - 17] != '.')
         return "";
     const char *s = name + n - 16;

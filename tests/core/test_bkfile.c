@@ -226,18 +226,35 @@ static void test_canonical_hash(void **state)
     free(outer);
 }
 
+/* A second backup with the same stamp gets "-2": the first file is never replaced. */
 static void test_never_replaces(void **state)
 {
     struct fixture *f = *state;
     char *cause = NULL, *path = NULL;
     unsigned char other[16] = {1, 2, 3};
-    assert_int_equal(bkfile_write(f->dir, &f->m, other, sizeof other, &path, &cause), -1);
-    assert_null(path);
-    assert_non_null(strstr(cause, "already exists"));
+    assert_int_equal(bkfile_write(f->dir, &f->m, other, sizeof other, &path, &cause), 0);
+    assert_non_null(path);
+    assert_non_null(strstr(path, "-2.tdkb.json"));
     char *now = slurp(f->path);
     assert_string_equal(now, f->text);
-    assert_int_equal(support_tmpdir_count(f->dir), 1);
+    assert_int_equal(support_tmpdir_count(f->dir), 2);
+    struct bkfile_meta m;
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    assert_int_equal(bkfile_read(path, &m, &blob, &len, &cause), 0);
+    assert_int_equal(len, sizeof other);
+    assert_memory_equal(blob, other, sizeof other);
+    bkfile_blob_free(blob, len);
+    bkfile_meta_cleanup(&m);
+    char **paths = NULL;
+    size_t n = 0;
+    assert_int_equal(bkfile_list(f->dir, &paths, &n, &cause), 0);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
     free(now);
+    free(path);
     free(cause);
 }
 
