@@ -67,6 +67,17 @@ static void print_paths(const struct config *c, const char *explicit_path)
     path_line("state folder", state, NULL);
     path_line("snapshot", snap, c->snapshot ? NULL : "  (config: snapshot off)");
     path_line("command history", history, NULL);
+    static const char *const wizard_paths[][2] = {
+        {"wizard journals", "wizards"},
+        {"key backups", "backups"},
+        {"transcripts", "transcripts"},
+        {"audit log", "audit.jsonl"},
+    };
+    for (size_t i = 0; i < sizeof wizard_paths / sizeof wizard_paths[0]; i++) {
+        char *p = state ? xasprintf("%s/%s", state, wizard_paths[i][1]) : NULL;
+        path_line(wizard_paths[i][0], p, NULL);
+        free(p);
+    }
     free(themes);
     free(keymap);
     free(history);

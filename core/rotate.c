@@ -39,7 +39,7 @@ int64_t rotate_wall(const struct rotate *r)
     return r->p.loop ? loop_wall(r->p.loop) / 1000 : (int64_t)time(NULL);
 }
 
-static int64_t wall_cb(void *arg)
+int64_t rotate_wall_cb(void *arg)
 {
     return rotate_wall(arg);
 }
@@ -269,7 +269,7 @@ int rotate_plan(struct rotate *r, const struct model *m, const struct health *h,
     }
     r->plan.w.on_event = ev;
     r->plan.w.event_arg = ev_arg;
-    r->plan.w.wall = wall_cb;
+    r->plan.w.wall = rotate_wall_cb;
     r->plan.w.wall_arg = r;
     r->have_plan = true;
     free(r->findings);
@@ -292,9 +292,7 @@ char *rotate_plan_text(const struct rotate *r)
 
 /* -- running -- */
 
-static void run_next(struct rotate *r);
-
-static void audit(struct rotate *r, const char *event, const char *reason)
+void rotate_audit(struct rotate *r, const char *event, const char *reason)
 {
     char *path = xasprintf("%s/audit.jsonl", r->state_dir);
     cJSON *a = cJSON_CreateObject();
@@ -366,7 +364,7 @@ static void finish(struct rotate *r, enum rotate_outcome o, const char *detail)
         o == ROTATE_VERIFY || (o == ROTATE_REFUSED && again) ? "failed" : rotate_outcome_name(o);
     wizard_end(&r->plan.w, ended, "%s", detail);
     if (r->plan.w.journal)
-        audit(r, "end", NULL);
+        rotate_audit(r, "end", NULL);
     if (r->lock_held &&
         (o == ROTATE_DONE || o == ROTATE_ROLLED_BACK || (o == ROTATE_REFUSED && !again))) {
         r->lockcall = oplock_release(r->p.az, r->plan.pri.instance_id, r->plan.w.run,
@@ -386,7 +384,7 @@ static void on_next_timer(struct loop *loop, void *arg)
     (void)loop;
     struct rotate *r = arg;
     r->timer = 0;
-    run_next(r);
+    rotate_run(r);
 }
 
 static void schedule(struct rotate *r, int64_t ms)
@@ -690,7 +688,7 @@ static void dispatch(struct rotate *r)
     s->run(r);
 }
 
-static void run_next(struct rotate *r)
+void rotate_run(struct rotate *r)
 {
     if (r->step_verify) { /* a verification read again */
         r->step_verify = false;
@@ -721,7 +719,7 @@ static void run_next(struct rotate *r)
 
 /* -- apply, resume, rollback -- */
 
-static void record_input(struct rotate *r, const char *name, const char *value)
+void rotate_record_input(struct rotate *r, const char *name, const char *value)
 {
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "name", name);
@@ -737,7 +735,7 @@ static void record_input(struct rotate *r, const char *name, const char *value)
     }
 }
 
-static int may_change(const struct rotate *r, const char *reason, char **cause)
+int rotate_may_change(const struct rotate *r, const char *reason, char **cause)
 {
     if (r->p.read_only) {
         xcause(cause,
@@ -762,7 +760,7 @@ int rotate_apply(struct rotate *r, const struct model *m, const struct health *h
         xcause(cause, "there is no plan to apply yet");
         return -1;
     }
-    if (may_change(r, reason, cause) < 0)
+    if (rotate_may_change(r, reason, cause) < 0)
         return -1;
     if (r->started) {
         xcause(cause, "this plan was applied already: plan again");
@@ -789,200 +787,15 @@ int rotate_apply(struct rotate *r, const struct model *m, const struct health *h
         xcause(cause, "the journal %s cannot be written", r->plan.w.journal_path);
         return -1;
     }
-    record_input(r, "reason", reason);
-    record_input(r, "confirm", confirm);
-    record_input(r, "owner", r->owner);
-    audit(r, "start", reason);
+    rotate_record_input(r, "reason", reason);
+    rotate_record_input(r, "confirm", confirm);
+    rotate_record_input(r, "owner", r->owner);
+    rotate_audit(r, "start", reason);
     r->fn = fn;
     r->arg = arg;
     r->outcome = ROTATE_RUNNING;
     r->step = 0;
     r->st_fresh = false; /* apply reads the group again: the plan may be stale */
-    run_next(r);
+    rotate_run(r);
     return 0;
-}
-
-static const char *str_of(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* What earlier attempts learnt: the material's fingerprint, the backup file. */
-static void adopt_journal(struct rotate *r)
-{
-    const char *ids[] = {"generate", "load", "create", "import-secondary", "verify-material"};
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-        const char *fp = str_of(wizard_step_data(r->records, ids[i]), "fingerprint");
-        if (fp && strlen(fp) == 64)
-            snprintf(r->fp, sizeof r->fp, "%s", fp);
-    }
-    const char *bk = str_of(wizard_step_data(r->records, "backup"), "file");
-    if (bk)
-        snprintf(r->backup_path, sizeof r->backup_path, "%s", bk);
-    for (size_t i = 0; i < r->plan.w.nsteps; i++)
-        if (wizard_step_data(r->records, r->plan.w.steps[i].id))
-            r->plan.w.steps[i].state = WIZARD_DONE;
-}
-
-int rotate_load(struct rotate *r, const char *journal_path, char **cause)
-{
-    if (r->started || r->have_plan) {
-        xcause(cause, "a rotation is already loaded here");
-        return -1;
-    }
-    cJSON *records = NULL;
-    char *note = NULL;
-    if (journal_load(journal_path, &records, &note, cause) < 0)
-        return -1;
-    const cJSON *first = cJSON_GetArrayItem(records, 0);
-    const char *type = str_of(first, "type"), *kind = str_of(first, "kind"), *outcome = NULL;
-    int rc = -1;
-    if (type == NULL || strcmp(type, "plan") != 0 || kind == NULL || strcmp(kind, "rotate") != 0)
-        xcause(cause, "%s is not the journal of a rotation", journal_path);
-    else {
-        wizard_event_fn ev = r->plan.w.on_event;
-        void *ev_arg = r->plan.w.event_arg;
-        rotplan_cleanup(&r->plan);
-        rc = rotplan_from_json(&r->plan, cJSON_GetObjectItemCaseSensitive(first, "plan"), cause);
-        r->plan.w.on_event = ev; /* rotate_on_event may come before the load */
-        r->plan.w.event_arg = ev_arg;
-    }
-    if (rc == 0)
-        rc = wizard_journal_continue(&r->plan.w, journal_path, cause);
-    if (rc < 0) {
-        cJSON_Delete(records);
-        free(note);
-        return -1;
-    }
-    r->plan.w.wall = wall_cb;
-    r->plan.w.wall_arg = r;
-    r->records = records;
-    r->have_plan = r->plan_ready = r->started = true;
-    free(r->ended);
-    r->ended = wizard_ended(records, &outcome) && outcome ? xstrdup(outcome) : NULL;
-    adopt_journal(r);
-    if (note)
-        wizard_note(&r->plan.w, "%s", note);
-    free(note);
-    return 0;
-}
-
-static void start_walk(struct rotate *r, rotate_fn fn, void *arg)
-{
-    for (size_t i = 0; i < r->plan.w.nsteps; i++)
-        r->plan.w.steps[i].state = WIZARD_PENDING;
-    r->fn = fn;
-    r->arg = arg;
-    r->outcome = ROTATE_RUNNING;
-    r->rollback_offered = false;
-    r->step = 0;
-    r->attempts = 0;
-    r->st_fresh = false;
-    run_next(r);
-}
-
-int rotate_resume(struct rotate *r, rotate_fn fn, void *arg, char **cause)
-{
-    if (!r->have_plan || r->records == NULL) {
-        xcause(cause, "load an unfinished rotation's journal first");
-        return -1;
-    }
-    if (may_change(r, "resume", cause) < 0)
-        return -1;
-    if (r->ended && strcmp(r->ended, "failed") != 0) {
-        xcause(cause, "the rotation in %s ended already (%s): nothing to resume",
-               r->plan.w.journal_path, r->ended);
-        return -1;
-    }
-    r->resuming = true;
-    wizard_note(&r->plan.w, "resumed by %s: every step is read back before it runs", r->owner);
-    audit(r, "resume", NULL);
-    start_walk(r, fn, arg);
-    return 0;
-}
-
-int rotate_rollback(struct rotate *r, const char *reason, rotate_fn fn, void *arg, char **cause)
-{
-    if (!r->have_plan || !r->started) {
-        xcause(cause, "nothing to roll back: no rotation was applied or loaded");
-        return -1;
-    }
-    if (may_change(r, reason, cause) < 0)
-        return -1;
-    if (r->plan.sec.prev_key[0] == '\0' || r->plan.pri.prev_key[0] == '\0') {
-        xcause(cause, "the plan has no previous Key Vault protector to return to");
-        return -1;
-    }
-    /* The rollback's own steps replace the rotation's: the journal keeps both. */
-    wizard_event_fn ev = r->plan.w.on_event;
-    struct wizard keep = r->plan.w;
-    for (size_t i = 0; i < keep.nsteps; i++)
-        keep.steps[i].state = WIZARD_PENDING;
-    r->plan.w.steps = NULL;
-    r->plan.w.nsteps = 0;
-    for (size_t i = 0; i < keep.nsteps; i++) {
-        free(keep.steps[i].id);
-        free(keep.steps[i].title);
-        free(keep.steps[i].why);
-        free(keep.steps[i].detail);
-        for (size_t c = 0; c < keep.steps[i].ncalls; c++) {
-            free(keep.steps[i].calls[c].method);
-            free(keep.steps[i].calls[c].resource);
-            free(keep.steps[i].calls[c].api_version);
-        }
-        free(keep.steps[i].calls);
-    }
-    free(keep.steps);
-    r->plan.w.on_event = ev;
-    r->plan.w.current = 0; /* events index the new steps: never one past them */
-    char *t = xasprintf("Set the protector of %s (the secondary) back to %s", r->plan.sec.instance,
-                        r->plan.sec.prev_key);
-    wizard_add_step(&r->plan.w, "lock", "Hold the operator lock", "the lock stays with this run");
-    size_t i = wizard_add_step(&r->plan.w, "rollback-secondary", t, "secondary first");
-    char *res = xasprintf("%s/encryptionProtector/current", r->plan.sec.instance_id);
-    wizard_add_call(&r->plan.w, i, "PUT", res, ARM_API_SQL);
-    free(res);
-    free(t);
-    t = xasprintf("Set the protector of %s (the primary) back to %s", r->plan.pri.instance,
-                  r->plan.pri.prev_key);
-    i = wizard_add_step(&r->plan.w, "rollback-primary", t, "then the primary");
-    res = xasprintf("%s/encryptionProtector/current", r->plan.pri.instance_id);
-    wizard_add_call(&r->plan.w, i, "PUT", res, ARM_API_SQL);
-    free(res);
-    free(t);
-    r->rolling_back = true;
-    record_input(r, "reason", reason);
-    wizard_note(&r->plan.w, "rollback requested by %s", r->owner);
-    audit(r, "rollback", reason);
-    start_walk(r, fn, arg);
-    return 0;
-}
-
-int rotate_unfinished(const char *state_dir, char ***paths, size_t *n, char **cause)
-{
-    *paths = NULL;
-    *n = 0;
-    char *dir = xasprintf("%s/wizards", state_dir);
-    char **all = NULL;
-    size_t nall = 0;
-    int rc = 0;
-    if (access(dir, F_OK) == 0)
-        rc = journal_list(dir, "rotate", &all, &nall, cause);
-    free(dir);
-    for (size_t i = 0; i < nall; i++) {
-        cJSON *rec = NULL;
-        const char *outcome = NULL;
-        bool open = journal_load(all[i], &rec, NULL, NULL) == 0 &&
-                    (!wizard_ended(rec, &outcome) || (outcome && strcmp(outcome, "failed") == 0));
-        cJSON_Delete(rec);
-        if (open) {
-            *paths = xrealloc(*paths, *n + 1, sizeof **paths);
-            (*paths)[(*n)++] = all[i];
-        } else {
-            free(all[i]);
-        }
-    }
-    free(all);
-    return rc;
 }

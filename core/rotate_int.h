@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "azure.h"
+#include "kvclient.h"
 #include "rotate.h"
 #include "rotread.h"
 
@@ -73,6 +74,12 @@ void rotate_step_fail(struct rotate *r, enum rotate_outcome o, const char *fmt, 
 void rotate_effect_done(struct rotate *r, const char *method, const char *url,
                         const struct az_status *st);
 int64_t rotate_wall(const struct rotate *r);
+/* rotate.c, for rotate_resume.c. */
+void rotate_record_input(struct rotate *r, const char *name, const char *value);
+int rotate_may_change(const struct rotate *r, const char *reason, char **cause);
+void rotate_audit(struct rotate *r, const char *event, const char *reason);
+void rotate_run(struct rotate *r); /* the next step (or the end) */
+int64_t rotate_wall_cb(void *arg);
 /* Reads the group again, then fn(r). */
 void rotate_reread(struct rotate *r, void (*fn)(struct rotate *r));
 
@@ -86,5 +93,35 @@ const struct rotstep *rotstep_find(const char *id);
 /* The copy's server key name in the primary's or the secondary's vault ("" while unknown). */
 void rotstep_copy_name(const struct rotate *r, bool primary, char *buf, size_t size);
 void rotstep_cleanup(struct rotate *r); /* material, proof buffers, the generator thread */
+
+/*
+ * A write's context: the side it acts on and the URL journaled. It hangs on r->call_ctx while
+ * the call runs, so rotstep_cleanup frees it when the call is cancelled (rotate_destroy):
+ * azure_on_cancel has one slot per call and the client wrapper's own context is in it.
+ */
+struct call_ctx {
+    struct rotate *r;
+    bool primary;
+    char *url;
+};
+
+/* rotstep.c, shared with rotstep_import.c. */
+const struct rot_side *rotstep_side(const struct rotate *r, bool primary);
+const struct rot_copy_version *rotstep_copy_version(const struct rotate *r, bool primary);
+struct kv_key_spec rotstep_key_spec(const struct rotate *r);
+cJSON *rotstep_fp_data(const struct rotate *r);
+struct call_ctx *rotstep_ctx_new(struct rotate *r, bool primary, char *url);
+struct call_ctx *rotstep_ctx_take(void *arg);
+void rotstep_ctx_free(struct call_ctx *c);
+
+/* rotstep_import.c: the offline and file origins. */
+bool rotstep_material_in_place(struct rotate *r);
+void rotstep_generate_run(struct rotate *r);
+void rotstep_load_run(struct rotate *r);
+bool rotstep_import_sec_in_place(struct rotate *r);
+bool rotstep_import_pri_in_place(struct rotate *r);
+void rotstep_import_sec_run(struct rotate *r);
+void rotstep_import_pri_run(struct rotate *r);
+void rotstep_gen_cleanup(struct rotate *r); /* waits for a generator thread, drops its key */
 
 #endif

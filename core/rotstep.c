@@ -27,7 +27,7 @@
 
 #define PROOF_ALG "RSA-OAEP-256"
 
-static const struct rot_side *side(const struct rotate *r, bool primary)
+const struct rot_side *rotstep_side(const struct rotate *r, bool primary)
 {
     return primary ? &r->plan.pri : &r->plan.sec;
 }
@@ -37,15 +37,15 @@ static const struct rot_inst *inst(const struct rotate *r, bool primary)
     return primary ? &r->st->pri : &r->st->sec;
 }
 
-static const struct rot_copy_version *copy_version(const struct rotate *r, bool primary)
+const struct rot_copy_version *rotstep_copy_version(const struct rotate *r, bool primary)
 {
     return r->st ? rotread_version(rotread_copy(r->st, &r->plan, primary), r->fp) : NULL;
 }
 
 void rotstep_copy_name(const struct rotate *r, bool primary, char *buf, size_t size)
 {
-    const struct rot_copy_version *v = copy_version(r, primary);
-    const struct rot_side *s = r->plan.one_vault ? &r->plan.sec : side(r, primary);
+    const struct rot_copy_version *v = rotstep_copy_version(r, primary);
+    const struct rot_side *s = r->plan.one_vault ? &r->plan.sec : rotstep_side(r, primary);
     if (v)
         snprintf(buf, size, "%s_%s_%s", s->vault, r->plan.new_key, v->version);
     else if (size)
@@ -54,12 +54,12 @@ void rotstep_copy_name(const struct rotate *r, bool primary, char *buf, size_t s
 
 static char *kid(const struct rotate *r, bool primary)
 {
-    const struct rot_copy_version *v = copy_version(r, primary);
-    const struct rot_side *s = r->plan.one_vault ? &r->plan.sec : side(r, primary);
+    const struct rot_copy_version *v = rotstep_copy_version(r, primary);
+    const struct rot_side *s = r->plan.one_vault ? &r->plan.sec : rotstep_side(r, primary);
     return xasprintf("%s/keys/%s/%s", s->vault_uri, r->plan.new_key, v ? v->version : "");
 }
 
-static struct kv_key_spec key_spec(const struct rotate *r)
+struct kv_key_spec rotstep_key_spec(const struct rotate *r)
 {
     struct kv_key_spec spec = {.hsm = r->plan.hsm,
                                .bits = r->plan.bits,
@@ -77,18 +77,7 @@ static void drop_material(struct rotate *r)
     wizard_note(&r->plan.w, "the private key was cleansed from tdectl's memory");
 }
 
-/*
- * A write's context: the side it acts on and the URL journaled. It hangs on r->call_ctx while
- * the call runs, so rotstep_cleanup frees it when the call is cancelled (rotate_destroy):
- * azure_on_cancel has one slot per call and the client wrapper's own context is in it.
- */
-struct call_ctx {
-    struct rotate *r;
-    bool primary;
-    char *url;
-};
-
-static struct call_ctx *ctx_new(struct rotate *r, bool primary, char *url)
+struct call_ctx *rotstep_ctx_new(struct rotate *r, bool primary, char *url)
 {
     struct call_ctx *c = xcalloc(1, sizeof *c);
     c->r = r;
@@ -99,14 +88,14 @@ static struct call_ctx *ctx_new(struct rotate *r, bool primary, char *url)
 }
 
 /* The call ended: its context is the callback's to free. */
-static struct call_ctx *ctx_take(void *arg)
+struct call_ctx *rotstep_ctx_take(void *arg)
 {
     struct call_ctx *c = arg;
     c->r->call_ctx = NULL;
     return c;
 }
 
-static void ctx_free(struct call_ctx *c)
+void rotstep_ctx_free(struct call_ctx *c)
 {
     if (c == NULL)
         return;
@@ -149,7 +138,7 @@ static bool create_in_place(struct rotate *r)
         return false;
     if (r->fp[0] == '\0') /* created by this run before a crash: the name was free at its start */
         snprintf(r->fp, sizeof r->fp, "%s", c->v[c->nv - 1].fingerprint);
-    return copy_version(r, false) != NULL;
+    return rotstep_copy_version(r, false) != NULL;
 }
 
 static void on_created(const struct az_status *st, struct model_version *v, const char *key_name,
@@ -167,7 +156,7 @@ static void on_created(const struct az_status *st, struct model_version *v, cons
 
 static void create_run(struct rotate *r)
 {
-    struct kv_key_spec spec = key_spec(r);
+    struct kv_key_spec spec = rotstep_key_spec(r);
     r->call = kv_create_key(r->p.az, r->plan.sec.vault_uri, r->plan.new_key, &spec, on_created, r);
 }
 
@@ -241,7 +230,7 @@ static void backup_run(struct rotate *r)
 
 static bool restore_in_place(struct rotate *r)
 {
-    return copy_version(r, true) != NULL;
+    return rotstep_copy_version(r, true) != NULL;
 }
 
 static void on_restored(const struct az_status *st, struct model_version *v, const char *key_name,
@@ -271,215 +260,11 @@ static void restore_run(struct rotate *r)
     bkfile_blob_free(blob, len);
 }
 
-/* -- offline and file origins: generate or load, import -- */
-
-static bool imported_both(struct rotate *r)
-{
-    return r->fp[0] && copy_version(r, false) && (r->plan.one_vault || copy_version(r, true));
-}
-
-static bool material_in_place(struct rotate *r)
-{
-    if (r->plan.origin == ROT_ORIGIN_FILE)
-        snprintf(r->fp, sizeof r->fp, "%s", r->plan.fingerprint);
-    return r->mat != NULL || imported_both(r);
-}
-
-static cJSON *fp_data(const struct rotate *r)
+cJSON *rotstep_fp_data(const struct rotate *r)
 {
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "fingerprint", r->fp);
     return d;
-}
-
-/* The generated key, made off the loop (RSA 3072 takes a second). */
-struct gen {
-    pthread_t tid;
-    int bits;
-    struct keymat *k;
-    char *cause;
-    int fd; /* write end: one byte when done */
-};
-
-static void *gen_thread(void *arg)
-{
-    struct gen *g = arg;
-    (void)keymat_generate(g->bits, &g->k, &g->cause);
-    char b = 1;
-    while (write(g->fd, &b, 1) < 0 && errno == EINTR)
-        ;
-    return NULL;
-}
-
-static void generated(struct rotate *r, struct keymat *k)
-{
-    char fp[MODEL_FINGERPRINT_LEN];
-    keymat_fingerprint(k, fp);
-    if (r->fp[0] && strcmp(fp, r->fp) != 0)
-        wizard_note(&r->plan.w,
-                    "the material generated before the interruption was lost with that process "
-                    "(no escrow): new material is generated; any version of %s the earlier "
-                    "material left in a vault stays unused and unregistered",
-                    r->plan.new_key);
-    snprintf(r->fp, sizeof r->fp, "%s", fp);
-    r->mat = k;
-    cJSON *d = fp_data(r);
-    if (r->plan.escrow[0]) {
-        char sha[65], *cause = NULL;
-        if (r->escrow_pass == NULL ||
-            keymat_write_escrow(k, r->plan.escrow, r->escrow_pass, sha, &cause) < 0) {
-            cJSON_Delete(d);
-            rotate_step_fail(r, ROTATE_FAILED, "the escrow copy could not be written: %s",
-                             cause ? cause : "no escrow passphrase given");
-            free(cause);
-            return;
-        }
-        cJSON_AddStringToObject(d, "escrow_sha256", sha);
-        wizard_note(&r->plan.w, "escrow copy written to %s (sha256 %s)", r->plan.escrow, sha);
-    }
-    rotate_step_ok(r, d, "RSA %d generated, fingerprint %.16s…", r->plan.bits, r->fp);
-}
-
-static void on_gen_done(struct loop *loop, int fd, short revents, void *arg)
-{
-    (void)revents;
-    struct rotate *r = arg;
-    struct gen *g = r->gen;
-    char b;
-    if (read(fd, &b, 1) < 0 && errno == EAGAIN)
-        return;
-    loop_unwatch(loop, fd);
-    pthread_join(g->tid, NULL);
-    r->gen = NULL;
-    rotstep_cleanup(r); /* closes the pipe */
-    if (g->k == NULL) {
-        rotate_step_fail(r, ROTATE_FAILED, "key generation failed: %s",
-                         g->cause ? g->cause : "OpenSSL error");
-    } else {
-        generated(r, g->k);
-    }
-    free(g->cause);
-    free(g);
-}
-
-static void generate_run(struct rotate *r)
-{
-    if (r->resuming && r->plan.escrow[0] && r->fp[0] && access(r->plan.escrow, F_OK) == 0) {
-        struct keymat *k = NULL;
-        char *cause = NULL, fp[MODEL_FINGERPRINT_LEN];
-        if (keymat_load_file(r->plan.escrow, r->escrow_pass, &k, &cause) < 0) {
-            rotate_step_fail(r, ROTATE_FAILED, "the escrow copy cannot be read: %s", cause);
-            free(cause);
-            return;
-        }
-        keymat_fingerprint(k, fp);
-        if (strcmp(fp, r->fp) != 0) {
-            keymat_destroy(k);
-            rotate_step_fail(r, ROTATE_VERIFY, "the escrow copy %s holds other material",
-                             r->plan.escrow);
-            return;
-        }
-        r->mat = k;
-        rotate_step_ok(r, fp_data(r), "material reloaded from the escrow copy");
-        return;
-    }
-    if (r->plan.escrow[0] && access(r->plan.escrow, F_OK) == 0) {
-        rotate_step_fail(r, ROTATE_FAILED, "the escrow path %s exists: tdectl never overwrites it",
-                         r->plan.escrow);
-        return;
-    }
-    struct gen *g = xcalloc(1, sizeof *g);
-    g->bits = r->plan.bits;
-    if (pipe(r->gen_pipe) < 0) {
-        free(g);
-        rotate_step_fail(r, ROTATE_FAILED, "pipe: %s", strerror(errno));
-        return;
-    }
-    g->fd = r->gen_pipe[1];
-    r->gen = g;
-    if (pthread_create(&g->tid, NULL, gen_thread, g) != 0) {
-        r->gen = NULL;
-        rotstep_cleanup(r);
-        free(g);
-        rotate_step_fail(r, ROTATE_FAILED, "cannot start the key generator");
-        return;
-    }
-    loop_watch(r->p.loop, r->gen_pipe[0], POLLIN, on_gen_done, r);
-    wizard_note(&r->plan.w, "generating RSA %d…", r->plan.bits);
-}
-
-static void load_run(struct rotate *r)
-{
-    struct keymat *k = NULL;
-    char *cause = NULL, sha[65], fp[MODEL_FINGERPRINT_LEN];
-    if (keymat_load_file(r->plan.key_file, r->key_pass, &k, &cause) < 0 ||
-        keymat_file_sha256(r->plan.key_file, sha, &cause) < 0) {
-        keymat_destroy(k);
-        rotate_step_fail(r, ROTATE_FAILED, "%s", cause ? cause : "the key file cannot be read");
-        free(cause);
-        return;
-    }
-    keymat_fingerprint(k, fp);
-    if (strcmp(sha, r->plan.key_file_sha256) != 0 || strcmp(fp, r->plan.fingerprint) != 0) {
-        keymat_destroy(k);
-        rotate_step_fail(r, ROTATE_VERIFY, "%s changed since the plan (its SHA-256 or key differs)",
-                         r->plan.key_file);
-        return;
-    }
-    r->mat = k;
-    snprintf(r->fp, sizeof r->fp, "%s", fp);
-    rotate_step_ok(r, fp_data(r), "loaded %s (sha256 %.16s…)", r->plan.key_file, sha);
-}
-
-static bool import_sec_in_place(struct rotate *r)
-{
-    return r->fp[0] && copy_version(r, false) != NULL;
-}
-
-static bool import_pri_in_place(struct rotate *r)
-{
-    return r->fp[0] && copy_version(r, true) != NULL;
-}
-
-static void on_imported(const struct az_status *st, struct model_version *v, const char *key_name,
-                        void *arg)
-{
-    (void)key_name;
-    struct call_ctx *c = ctx_take(arg);
-    model_version_cleanup(v);
-    rotate_effect_done(c->r, "PUT", c->url, st);
-    ctx_free(c);
-}
-
-static void import(struct rotate *r, bool primary)
-{
-    if (r->mat == NULL) {
-        rotate_step_fail(r, ROTATE_FAILED,
-                         "the private key is not in memory: resume re-runs generate or load");
-        return;
-    }
-    char *jwk = NULL, *cause = NULL;
-    if (keymat_jwk(r->mat, &jwk, &cause) < 0) {
-        rotate_step_fail(r, ROTATE_FAILED, "%s", cause);
-        free(cause);
-        return;
-    }
-    struct call_ctx *c =
-        ctx_new(r, primary, xasprintf("%s/keys/%s", side(r, primary)->vault_uri, r->plan.new_key));
-    struct kv_key_spec spec = key_spec(r);
-    r->call = kv_import_key(r->p.az, side(r, primary)->vault_uri, r->plan.new_key, jwk, &spec,
-                            on_imported, c);
-    keymat_secret_free(jwk);
-}
-
-static void import_sec_run(struct rotate *r)
-{
-    import(r, false);
-}
-
-static void import_pri_run(struct rotate *r)
-{
-    import(r, true);
 }
 
 /* -- checks: identical material, proof of the private key -- */
@@ -487,7 +272,8 @@ static void import_pri_run(struct rotate *r)
 static void verify_run(struct rotate *r)
 {
     drop_material(r);
-    const struct rot_copy_version *s = copy_version(r, false), *p = copy_version(r, true);
+    const struct rot_copy_version *s = rotstep_copy_version(r, false),
+                                  *p = rotstep_copy_version(r, true);
     bool ok = r->fp[0] && s && p && s->enabled && p->enabled;
     wizard_check(&r->plan.w, ok, "identical public keys", "%s in %s: %s; in %s: %s",
                  r->plan.new_key, r->plan.sec.vault,
@@ -499,8 +285,8 @@ static void verify_run(struct rotate *r)
                          r->fp);
         return;
     }
-    rotate_step_ok(r, fp_data(r), "both vaults hold the same public key (fingerprint %.16s…)",
-                   r->fp);
+    rotate_step_ok(r, rotstep_fp_data(r),
+                   "both vaults hold the same public key (fingerprint %.16s…)", r->fp);
 }
 
 static void prove_next(struct rotate *r);
@@ -517,7 +303,8 @@ static void on_proof(const struct az_status *st, const unsigned char *value, siz
     free(url);
     if (st->err != CORE_OK) {
         rotate_step_fail(r, ROTATE_FAILED, "%s in %s: %s", wrap ? "wrap" : "unwrap",
-                         side(r, primary)->vault, st->error ? st->error : core_err_name(st->err));
+                         rotstep_side(r, primary)->vault,
+                         st->error ? st->error : core_err_name(st->err));
         return;
     }
     if (wrap) {
@@ -528,8 +315,8 @@ static void on_proof(const struct az_status *st, const unsigned char *value, siz
     } else {
         bool same = len == sizeof r->proof && CRYPTO_memcmp(value, r->proof, len) == 0;
         wizard_check(&r->plan.w, same, "same private key",
-                     "a value wrapped in %s %s unwrapped in %s", side(r, !primary)->vault,
-                     same ? "was" : "was NOT", side(r, primary)->vault);
+                     "a value wrapped in %s %s unwrapped in %s", rotstep_side(r, !primary)->vault,
+                     same ? "was" : "was NOT", rotstep_side(r, primary)->vault);
         if (!same) {
             rotate_step_fail(r, ROTATE_VERIFY, "%s and %s do not hold the same private key",
                              r->plan.sec.vault, r->plan.pri.vault);
@@ -561,7 +348,7 @@ static void prove_next(struct rotate *r)
 
 static void prove_run(struct rotate *r)
 {
-    if (copy_version(r, false) == NULL || copy_version(r, true) == NULL) {
+    if (rotstep_copy_version(r, false) == NULL || rotstep_copy_version(r, true) == NULL) {
         rotate_step_fail(r, ROTATE_VERIFY, "a copy of %s is missing", r->plan.new_key);
         return;
     }
@@ -602,7 +389,7 @@ static void register_next(struct rotate *r, bool on_primary);
 
 static void on_registered(const struct az_status *st, struct model_server_key *k, void *arg)
 {
-    struct call_ctx *c = ctx_take(arg);
+    struct call_ctx *c = rotstep_ctx_take(arg);
     struct rotate *r = c->r;
     model_server_key_cleanup(k);
     r->call = NULL;
@@ -611,12 +398,12 @@ static void on_registered(const struct az_status *st, struct model_server_key *k
         wizard_call(&r->plan.w, "PUT", c->url, st);
         r->phase = 1;
         bool on_primary = c->primary;
-        ctx_free(c);
+        rotstep_ctx_free(c);
         register_next(r, on_primary);
         return;
     }
     rotate_effect_done(r, "PUT", c->url, st);
-    ctx_free(c);
+    rotstep_ctx_free(c);
 }
 
 static void register_next(struct rotate *r, bool on_primary)
@@ -624,9 +411,10 @@ static void register_next(struct rotate *r, bool on_primary)
     bool copy_primary = r->phase == 1; /* the secondary's vault copy first */
     char *k = kid(r, copy_primary), name[400];
     rotstep_copy_name(r, copy_primary, name, sizeof name);
-    struct call_ctx *c =
-        ctx_new(r, on_primary, xasprintf("%s/keys/%s", side(r, on_primary)->instance_id, name));
-    r->call = arm_put_server_key(r->p.az, side(r, on_primary)->instance_id, k, on_registered, c);
+    struct call_ctx *c = rotstep_ctx_new(
+        r, on_primary, xasprintf("%s/keys/%s", rotstep_side(r, on_primary)->instance_id, name));
+    r->call =
+        arm_put_server_key(r->p.az, rotstep_side(r, on_primary)->instance_id, k, on_registered, c);
     free(k);
 }
 
@@ -667,18 +455,19 @@ static bool prot_pri_in_place(struct rotate *r)
 
 static void on_protector(const struct az_status *st, struct model_protector *p, void *arg)
 {
-    struct call_ctx *c = ctx_take(arg);
+    struct call_ctx *c = rotstep_ctx_take(arg);
     model_protector_cleanup(p);
     rotate_effect_done(c->r, "PUT", c->url, st);
-    ctx_free(c);
+    rotstep_ctx_free(c);
 }
 
 static void set_protector(struct rotate *r, bool primary, const char *name)
 {
-    struct call_ctx *c = ctx_new(
-        r, primary, xasprintf("%s/encryptionProtector/current", side(r, primary)->instance_id));
-    r->call =
-        arm_set_protector(r->p.az, side(r, primary)->instance_id, name, false, on_protector, c);
+    struct call_ctx *c = rotstep_ctx_new(
+        r, primary,
+        xasprintf("%s/encryptionProtector/current", rotstep_side(r, primary)->instance_id));
+    r->call = arm_set_protector(r->p.az, rotstep_side(r, primary)->instance_id, name, false,
+                                on_protector, c);
 }
 
 static void protect(struct rotate *r, bool primary)
@@ -687,7 +476,7 @@ static void protect(struct rotate *r, bool primary)
     rotstep_copy_name(r, r->plan.one_vault ? false : primary, name, sizeof name);
     if (name[0] == '\0') {
         rotate_step_fail(r, ROTATE_FAILED, "the new key's copy in %s cannot be found",
-                         side(r, primary)->vault);
+                         rotstep_side(r, primary)->vault);
         return;
     }
     set_protector(r, primary, name);
@@ -726,13 +515,13 @@ static void watch_poll(struct rotate *r)
         for (int i = 0; i < 2; i++) {
             bool primary = i == 0;
             if (rotread_inaccessible(inst(r, primary), what, sizeof what)) {
-                rotate_step_fail(r, ROTATE_VERIFY, "%s: database %s", side(r, primary)->instance,
-                                 what);
+                rotate_step_fail(r, ROTATE_VERIFY, "%s: database %s",
+                                 rotstep_side(r, primary)->instance, what);
                 return;
             }
             if (!protect_in_place(r, primary)) {
                 rotate_step_fail(r, ROTATE_VERIFY, "%s is no longer on the new protector",
-                                 side(r, primary)->instance);
+                                 rotstep_side(r, primary)->instance);
                 return;
             }
         }
@@ -792,10 +581,10 @@ static const struct rotstep steps[] = {
     {"create", create_in_place, create_run},
     {"backup", backup_in_place, backup_run},
     {"restore", restore_in_place, restore_run},
-    {"generate", material_in_place, generate_run},
-    {"load", material_in_place, load_run},
-    {"import-secondary", import_sec_in_place, import_sec_run},
-    {"import-primary", import_pri_in_place, import_pri_run},
+    {"generate", rotstep_material_in_place, rotstep_generate_run},
+    {"load", rotstep_material_in_place, rotstep_load_run},
+    {"import-secondary", rotstep_import_sec_in_place, rotstep_import_sec_run},
+    {"import-primary", rotstep_import_pri_in_place, rotstep_import_pri_run},
     {"verify-material", NULL, verify_run},
     {"prove-material", NULL, prove_run},
     {"register-secondary", reg_sec_in_place, reg_sec_run},
@@ -817,25 +606,12 @@ const struct rotstep *rotstep_find(const char *id)
 
 void rotstep_cleanup(struct rotate *r)
 {
-    struct gen *g = r->gen;
-    if (g) { /* destroyed while generating: wait for the thread, then drop its key */
-        loop_unwatch(r->p.loop, r->gen_pipe[0]);
-        pthread_join(g->tid, NULL);
-        keymat_destroy(g->k);
-        free(g->cause);
-        free(g);
-        r->gen = NULL;
-    }
-    for (int i = 0; i < 2; i++)
-        if (r->gen_pipe[i] >= 0) {
-            close(r->gen_pipe[i]);
-            r->gen_pipe[i] = -1;
-        }
+    rotstep_gen_cleanup(r);
     if (r->mat) {
         keymat_destroy(r->mat);
         r->mat = NULL;
     }
-    ctx_free(r->call_ctx); /* only set while a call runs: this one was cancelled */
+    rotstep_ctx_free(r->call_ctx); /* only set while a call runs: this one was cancelled */
     r->call_ctx = NULL;
     OPENSSL_clear_free(r->wrapped, r->wrapped_len);
     r->wrapped = NULL;

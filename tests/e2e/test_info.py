@@ -47,6 +47,8 @@ class InfoTest(unittest.TestCase):
         self.assertIn(self.config, out)  # the XDG default under HOME
         self.assertIn(os.path.join(self.home, ".config", "tdectl", "keymap.json"), out)
         self.assertIn(os.path.join(self.home, ".local", "state", "tdectl", "history"), out)
+        for name in ("wizards", "backups", "transcripts", "audit.jsonl"):
+            self.assertIn(os.path.join(self.home, ".local", "state", "tdectl", name), out)
         self.assertIn(os.path.join(self.home, ".local", "state", "tdectl", "snapshot.json"), out)
         lines = {l.split()[0]: l for l in out.splitlines() if l.startswith("  ") and l.split()}
         self.assertNotIn("(default)", lines["read_only"])
