@@ -440,6 +440,8 @@ bool wizard_ended(const cJSON *records, const char **outcome)
         const char *type = str_of(r, "type");
         if (type && strcmp(type, "end") == 0)
             last = r;
+        else if (type && strcmp(type, "step") == 0)
+            last = NULL; /* steps after an end: the run was taken up again (a rollback) */
     }
     if (last && outcome)
         *outcome = str_of(last, "outcome");

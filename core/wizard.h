@@ -143,8 +143,8 @@ void wizard_end(struct wizard *w, const char *outcome, const char *fmt, ...)
  * step id's done or skipped record, or NULL (borrowed from records).
  */
 const cJSON *wizard_step_data(const cJSON *records, const char *id);
-/* Whether the journal has an "end" record: *outcome gets the last one's (a failed run resumed
- * later ends again). */
+/* Whether the journal ends with an "end" record that no step record follows (a run resumed or
+ * rolled back after an end ends again); *outcome gets that record's outcome. */
 bool wizard_ended(const cJSON *records, const char **outcome);
 
 const char *wizard_state_name(enum wizard_step_state s); /* "pending", "done", ... */

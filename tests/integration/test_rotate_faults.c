@@ -303,6 +303,37 @@ static void test_rollback_offered(void **state)
     assert_int_equal(lock_state("nobody"), OPLOCK_FREE);
 }
 
+/* A rollback dropped after the secondary moved back goes on as a rollback when resumed. */
+static void test_rollback_resumed(void **state)
+{
+    (void)state;
+    struct rot_choice c = rotfx_choice(ROT_ORIGIN_VAULT);
+    rotfx_plan(&X, &c);
+    struct rotfx_before b;
+    rotfx_note_before(&X, &b);
+    rotfx_expect(&X, rotfx_apply(&X), ROTATE_DONE);
+    char *journal = xstrdup(rotate_journal(X.r)), *cause = NULL;
+    if (rotate_rollback(X.r, ROLLBACK_REASON, NULL, NULL, &cause) < 0)
+        fail_msg("rotate_rollback: %s", cause);
+    const struct wizard *w = rotate_wizard(X.r);
+    size_t i = wizard_find(w, "rollback-primary");
+    assert_true(i < w->nsteps);
+    struct loop *loop = session_loop(X.f.session);
+    for (int n = 0; w->steps[i].state != WIZARD_RUNNING && n < 3000; n++)
+        loop_run_once(loop, 20);
+    assert_int_equal(w->steps[i].state, WIZARD_RUNNING);
+    rotate_destroy(X.r); /* the operator's session drops */
+    X.r = NULL;
+    bool listed;
+    rotfx_unfinished(&X, journal, &listed);
+    assert_true(listed);
+    rotfx_expect(&X, rotfx_resume(&X, journal), ROTATE_ROLLED_BACK);
+    rotfx_expect_keys(&X, &b, false, NULL);
+    rotfx_before_cleanup(&b);
+    expect_last_end("rolled-back");
+    free(journal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +342,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_permission_revoked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_after_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_offered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_resumed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
