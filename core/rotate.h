@@ -73,7 +73,8 @@ typedef void (*rotate_fn)(struct rotate *r, void *arg);
 struct rotate *rotate_create(const struct rotate_params *p);
 void rotate_destroy(struct rotate *r);
 void rotate_on_event(struct rotate *r, wizard_event_fn fn, void *arg);
-/* Secrets for the file origin's key file and the offline escrow (borrowed until the next call). */
+/* Secrets for the file origin's key file and the offline escrow: borrowed until the run ends
+ * (steps read them after rotate_apply or rotate_resume returned) or until the next call. */
 void rotate_set_secrets(struct rotate *r, const char *key_pass, const char *escrow_pass);
 
 /*

@@ -25,6 +25,7 @@
 #include "input.h"
 #include "latency.h"
 #include "loop.h"
+#include "rotscreen.h"
 #include "session.h"
 #include "sigpipe.h"
 #include "textview.h"
@@ -338,6 +339,7 @@ int app_run(struct app *a)
     /* The first frame shows the snapshot at once; the findings follow a pass later. */
     a->need_rebuild = a->dirty = true;
     after_pass(a);
+    rotscreen_offer_resume(a); /* write mode: an unfinished rotation is asked about once */
     loop_timer(loop, 0, on_judge, a);
     a->tick_timer = loop_timer(loop, 1000, on_tick, a);
     while (!a->quit) {
@@ -370,6 +372,7 @@ void app_destroy(struct app *a)
 {
     if (a == NULL)
         return;
+    rotscreen_destroy(a->rot); /* before the session: it cancels what the rotation has in flight */
     for (size_t v = 0; v < VIEW_COUNT; v++)
         if (a->views[v])
             view_table[v]->destroy(a->views[v]);

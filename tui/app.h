@@ -45,6 +45,7 @@ struct dialog;
 struct latency;
 struct sigpipe;
 struct whatif_params;
+struct rotscreen;
 
 struct app_options {
     const char *config_path; /* --config; NULL: the default search */
@@ -70,10 +71,11 @@ enum app_overlay {
     OVERLAY_COMMAND,
     OVERLAY_FILTER,
     OVERLAY_DIALOG,
-    OVERLAY_PRACTICE
+    OVERLAY_PRACTICE,
+    OVERLAY_WIZARD /* the rotation screen (tui/rotscreen) in front of the views */
 };
 
-enum app_dialog_kind { DIALOG_QUIT, DIALOG_REVALIDATE, DIALOG_INFO };
+enum app_dialog_kind { DIALOG_QUIT, DIALOG_REVALIDATE, DIALOG_INFO, DIALOG_RESUME };
 
 struct app {
     struct app_options opt;
@@ -100,12 +102,13 @@ struct app {
     struct textview *help; /* the help overlay, built from the keymap */
     struct dialog *dialog;
     enum app_dialog_kind dialog_kind;
-    char *dialog_subject; /* what the dialog acts on */
+    char *dialog_subject; /* what the dialog acts on (RESUME: the journal's path) */
     char *dialog_confirm; /* REVALIDATE: the name that must be typed */
     size_t practice_sel;
     char *practice_fault; /* the active drill's fault id */
     const char *practice_title;
     struct cmdline *cmdline;
+    struct rotscreen *rot; /* the rotation screen, shown or hidden; NULL: none */
 
     /* Change tracking: rebuild when these move, paint when dirty. */
     uint64_t model_gen, health_gen, activity_gen;

@@ -20,6 +20,7 @@
 #include "input.h"
 #include "model.h"
 #include "practice.h"
+#include "rotscreen.h"
 #include "session.h"
 #include "xmem.h"
 
@@ -40,6 +41,8 @@ static const struct command commands[] = {
     {"theme", "NAME", "switch the colour theme (default dark light high-contrast mono)"},
     {"practice", "[ID|clear]", "demo: start a practice drill, or clear them all"},
     {"revalidate", "INSTANCE", "ask an instance to revalidate its TDE protector"},
+    {"rotate", "GROUP [vault|offline|file] [FILE]", "the rotation screen (alone: show it again)"},
+    {"resume", "[N|GROUP]", "list unfinished rotations, or resume one"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -52,10 +55,14 @@ const char *const *commands_names(size_t *n)
         names[k++] = commands[i].name;
     size_t na;
     const struct keymap_action *acts = keymap_actions(&na);
-    for (size_t i = 0; i < na && k < sizeof names / sizeof names[0]; i++)
-        if (keymap_action_named(acts[i].name) && strcmp(acts[i].name, "quit") != 0 &&
+    for (size_t i = 0; i < na && k < sizeof names / sizeof names[0]; i++) {
+        bool listed = false; /* an action that is also a command above (rotate) */
+        for (size_t c = 0; c < NCOMMANDS; c++)
+            listed = listed || strcmp(commands[c].name, acts[i].name) == 0;
+        if (!listed && keymap_action_named(acts[i].name) && strcmp(acts[i].name, "quit") != 0 &&
             strcmp(acts[i].name, "help") != 0)
             names[k++] = acts[i].name; /* views are actions too */
+    }
     *n = k;
     return names;
 }
@@ -67,7 +74,10 @@ static void quit_now(struct app *a)
 
 void commands_quit(struct app *a, bool force)
 {
-    const char *busy = a->sweeping_since   ? "a refresh is running"
+    const char *busy = rotscreen_running(a)
+                           ? "a rotation is running (it stops where it is; the next start "
+                             "offers to resume it)"
+                       : a->sweeping_since ? "a refresh is running"
                        : a->practice_fault ? "a practice drill is active (it is cleared on quit)"
                                            : NULL;
     if (force || busy == NULL) {
@@ -129,6 +139,8 @@ void commands_dialog_done(struct app *a, size_t button)
         return;
     if (kind == DIALOG_QUIT)
         quit_now(a);
+    else if (kind == DIALOG_RESUME)
+        rotscreen_resume(a, a->dialog_subject);
     else if (kind == DIALOG_REVALIDATE) {
         if (a->read_only) /* the transport refuses it too; say so before it does */
             app_message(a, THEME_WARN, "read-only: revalidate is not offered");
@@ -195,6 +207,14 @@ static bool run_words(struct app *a, char **w, size_t n)
         return commands_theme(a, arg);
     if (strcmp(cmd, "practice") == 0)
         return practice_command(a, arg);
+    if (strcmp(cmd, "rotate") == 0) {
+        rotscreen_command(a, w + 1, n - 1);
+        return true;
+    }
+    if (strcmp(cmd, "resume") == 0) {
+        rotscreen_command_resume(a, arg);
+        return true;
+    }
     if (strcmp(cmd, "revalidate") == 0 && arg) {
         const struct model_instance *mi = model_instance_by_name(engine_model(a->engine), arg);
         if (a->read_only)
@@ -231,13 +251,22 @@ bool app_command(struct app *a, const char *line)
     return ok;
 }
 
-/* Candidates for the argument of cmd: names from the model, themes, drills. */
-static size_t arg_candidates(struct app *a, const char *cmd, const char ***out)
+/* Candidates for argument arg (1: the first) of cmd: model names, themes, drills, origins. */
+static size_t arg_candidates(struct app *a, const char *cmd, size_t arg, const char ***out)
 {
     const struct model *m = engine_model(a->engine);
     size_t cap = 16 + m->nfogs + m->ninstances + m->nvaults * 8, n = 0;
     const char **c = xcalloc(cap, sizeof *c);
-    if (strcmp(cmd, "goto") == 0 || strcmp(cmd, "revalidate") == 0) {
+    if (strcmp(cmd, "rotate") == 0 && arg == 1) {
+        for (size_t i = 0; i < m->nfogs && n < cap; i++)
+            c[n++] = m->fogs[i]->name;
+    } else if (strcmp(cmd, "rotate") == 0 && arg == 2) {
+        static const char *origins[] = {"vault", "offline", "file"};
+        for (size_t i = 0; i < 3; i++)
+            c[n++] = origins[i];
+    } else if (arg > 1) {
+        /* the other commands take one argument */
+    } else if (strcmp(cmd, "goto") == 0 || strcmp(cmd, "revalidate") == 0) {
         for (size_t i = 0; i < m->ninstances && n < cap; i++)
             c[n++] = m->instances[i]->name;
         for (size_t i = 0; strcmp(cmd, "goto") == 0 && i < m->nfogs && n < cap; i++)
@@ -272,14 +301,17 @@ void commands_complete(struct app *a)
             owned = xcalloc(n, sizeof *owned);
             size_t k = 0;
             for (size_t i = 0; i < n; i++)
-                if (strcmp(cands[i], "revalidate") != 0)
+                if (strcmp(cands[i], "revalidate") != 0 && strcmp(cands[i], "resume") != 0)
                     owned[k++] = cands[i];
             cands = owned;
             n = k;
         }
     } else {
         char *cmd = xstrndup(line, (size_t)(sp - line));
-        n = arg_candidates(a, cmd, &owned);
+        size_t arg = 0; /* which argument the last word is */
+        for (const char *p = sp; *p; p++)
+            arg += *p == ' ' && p[1] != ' ';
+        n = arg_candidates(a, cmd, arg, &owned);
         cands = owned;
         free(cmd);
     }

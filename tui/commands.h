@@ -1,10 +1,12 @@
 /*
  * commands — the `:` line: its commands (every action and view by name, plus
- * quit, goto, filter, theme, practice, revalidate), Tab completion of command
- * names and of their arguments (group, instance, vault and key names from the
- * model, theme names, drill ids), and the dialogs they open. Mutating
- * commands (revalidate) are refused in read-only mode before anything is
- * sent; the transport would refuse them too.
+ * quit, goto, filter, theme, practice, revalidate, rotate, resume), Tab
+ * completion of command names and of their arguments (group, instance, vault
+ * and key names from the model, theme names, drill ids, rotation origins),
+ * and the dialogs they open (quit, revalidate, resume). Mutating commands
+ * (revalidate, resume) are refused in read-only mode before anything is
+ * sent; the transport would refuse them too. rotate opens tui/rotscreen,
+ * which offers apply only in write mode.
  */
 #ifndef TDECTL_COMMANDS_H
 #define TDECTL_COMMANDS_H

@@ -19,6 +19,7 @@
 #include "health.h"
 #include "input.h"
 #include "practice.h"
+#include "rotscreen.h"
 #include "statusbar.h"
 #include "textview.h"
 #include "xmem.h"
@@ -189,6 +190,9 @@ static void draw_header(struct app *a)
         snprintf(p, sizeof p, " [PRACTICE: %s]", a->practice_title);
         add(t, THEME_WARN, p);
     }
+    char rot[200];
+    if (rotscreen_badge(a, rot, sizeof rot))
+        add(t, rotscreen_running(a) ? THEME_INFO : THEME_WARN, rot);
     char age[96];
     enum theme_role role;
     data_age(a, age, sizeof age, &role);
@@ -342,8 +346,12 @@ void draw_help_build(struct app *a)
     textview_add(a->help, THEME_COLHEAD, "Command line (:)");
     textview_add(a->help, THEME_NORMAL,
                  "  every action above by name, plus: q, q!, goto NAME, filter PATTERN, theme "
-                 "NAME, practice [ID|clear]%s. Tab completes; Up/Down walk the history.",
-                 a->read_only ? "" : ", revalidate INSTANCE");
+                 "NAME, practice [ID|clear], rotate GROUP [vault|offline|file] [FILE] (the "
+                 "rotation screen; alone: show it again)%s. Tab completes; Up/Down walk the "
+                 "history.",
+                 a->read_only ? ""
+                              : ", revalidate INSTANCE, resume [N|GROUP] (an unfinished "
+                                "rotation)");
     textview_add(a->help, THEME_NORMAL, "%s", "");
     textview_add(a->help, THEME_COLHEAD, "Filter (/)");
     textview_add(a->help, THEME_NORMAL,
@@ -417,11 +425,15 @@ void draw_frame(struct app *a)
         put(0, 0, a->theme, THEME_WARN, note);
     } else {
         draw_header(a);
-        draw_tabs(a);
-        const struct view_ops *ops = app_view_ops(a->view);
-        ops->draw(a->views[a->view], a, stdscr, 2, 0, LINES - 3, COLS);
-        draw_footer(a);
-        draw_overlay(a);
+        if (a->overlay == OVERLAY_WIZARD) {
+            rotscreen_draw(a, stdscr, 1, LINES - 1, COLS); /* its own footer */
+        } else {
+            draw_tabs(a);
+            const struct view_ops *ops = app_view_ops(a->view);
+            ops->draw(a->views[a->view], a, stdscr, 2, 0, LINES - 3, COLS);
+            draw_footer(a);
+            draw_overlay(a);
+        }
     }
     curs_set(a->cursor_y >= 0 ? 1 : 0);
     if (a->cursor_y >= 0)
@@ -446,8 +458,8 @@ void draw_frame(struct app *a)
 void draw_mouse(struct app *a)
 {
     MEVENT ev;
-    if (getmouse(&ev) != OK)
-        return;
+    if (getmouse(&ev) != OK || a->overlay == OVERLAY_WIZARD)
+        return; /* the rotation screen has keys only */
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         enum action act = ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN;
         for (int i = 0; i < 3; i++)

@@ -57,6 +57,7 @@ enum action {
     ACT_COPY,
     ACT_PRACTICE,
     ACT_REVALIDATE,
+    ACT_ROTATE,
     ACT_QUIT,
     ACT_COUNT
 };

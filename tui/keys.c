@@ -17,6 +17,7 @@
 #include "draw.h"
 #include "input.h"
 #include "practice.h"
+#include "rotscreen.h"
 #include "textview.h"
 #include "xmem.h"
 
@@ -209,6 +210,9 @@ void app_key(struct app *a, bool function, int ch)
     case OVERLAY_PRACTICE:
         practice_key(a, act, ch);
         return;
+    case OVERLAY_WIZARD:
+        rotscreen_key(a, function, ch);
+        return;
     case OVERLAY_NONE:
         break;
     }
@@ -321,8 +325,12 @@ void app_key_action(struct app *a, enum action act)
         commands_quit(a, false);
         break;
     default:
-        if (!ops(a)->act(a->views[a->view], a, act) && act == ACT_REVALIDATE)
+        if (ops(a)->act(a->views[a->view], a, act))
+            break;
+        if (act == ACT_REVALIDATE)
             app_message(a, THEME_HINT, "revalidate works on the instances view (4)");
+        else if (act == ACT_ROTATE && !rotscreen_show(a))
+            app_message(a, THEME_HINT, "rotate works on the topology view (1), or :rotate GROUP");
         break;
     }
     a->dirty = true;

@@ -24,6 +24,7 @@
 #include "frame.h"
 #include "health.h"
 #include "predict.h"
+#include "rotscreen.h"
 #include "rows.h"
 #include "vaultstate.h"
 #include "whatif.h"
@@ -375,6 +376,15 @@ static bool act(void *p, struct app *a, enum action act)
         snprintf(subject, sizeof subject, "vault %s", pv ? pv->name : "");
         if (pv == NULL || !app_jump(a, VIEW_KEYS, subject))
             app_message(a, THEME_HINT, "no key versions to show for this group yet");
+        return true;
+    }
+    case ACT_ROTATE: {
+        const struct model *m = engine_model(a->engine);
+        const struct model_fog *fg = model_fog(m, rows_subject(v->rows, rows_row(v->rows, v->sel)));
+        if (fg)
+            rotscreen_open(a, fg->name, ROT_ORIGIN_VAULT, NULL);
+        else
+            app_message(a, THEME_HINT, "select a failover group to rotate its protector");
         return true;
     }
     default:

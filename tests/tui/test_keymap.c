@@ -33,6 +33,9 @@ static void test_table_defaults_parse_and_are_unique(void **state)
     assert_int_equal(keymap_lookup(km, 1), ACT_NONE);
     assert_int_equal(keymap_lookup(km, 2), ACT_NONE);
     assert_int_equal(keymap_lookup(km, 'q'), ACT_QUIT);
+    /* The rotation screen's key leaves R free (docs/console.md rebinds refresh to it). */
+    assert_int_equal(keymap_lookup(km, 'K'), ACT_ROTATE);
+    assert_int_equal(keymap_lookup(km, 'R'), ACT_NONE);
     /* Enter in all its spellings. */
     assert_int_equal(keymap_lookup(km, '\r'), ACT_ENTER);
     assert_int_equal(keymap_lookup(km, '\n'), ACT_ENTER);
