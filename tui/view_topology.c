@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "app.h"
 #include "engine.h"
@@ -206,6 +207,29 @@ static void now_line(struct side *s, const struct model_instance *mi)
         line(s, THEME_OK, "key access now: ok via %s", w->via);
 }
 
+/* The operator lock a wizard holds (tags on the instance): who, why, until when. */
+static void lock_line(struct side *s, const struct model_instance *mi)
+{
+    if (mi->lock_bad) {
+        line(s, THEME_WARN, "LOCKED: unreadable tdectl-lock tags (treated as held)");
+        return;
+    }
+    if (mi->lock_owner == NULL)
+        return;
+    int64_t now = (int64_t)time(NULL);
+    char until[32];
+    time_t t = (time_t)mi->lock_expires;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(until, sizeof until, "%H:%M UTC", &tm);
+    if (mi->lock_expires <= now)
+        line(s, THEME_WARN, "lock EXPIRED %s: %s %s (a run may have stopped: :resume)", until,
+             mi->lock_owner, mi->lock_op ? mi->lock_op : "");
+    else
+        line(s, THEME_WARN, "LOCKED: %s \"%s\" until %s by %s", mi->lock_op ? mi->lock_op : "",
+             mi->lock_reason ? mi->lock_reason : "", until, mi->lock_owner);
+}
+
 static void fill_side(struct side *s, const char *role, const struct model_instance *mi,
                       const struct model_instance *partner)
 {
@@ -217,6 +241,7 @@ static void fill_side(struct side *s, const char *role, const struct model_insta
     bool stale = model_fresh_stale(&mi->arm_fresh);
     line(s, stale ? THEME_STALE : THEME_TITLE, "%s  %s%s", mi->name, mi->state ? mi->state : "?",
          stale ? " (stale: last read failed)" : "");
+    lock_line(s, mi);
     size_t online = 0, inacc = 0;
     for (size_t d = 0; d < mi->ndbs; d++) {
         online += mi->dbs[d].status && strcmp(mi->dbs[d].status, "Online") == 0;

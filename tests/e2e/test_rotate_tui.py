@@ -320,6 +320,11 @@ class StopAndResume(unittest.TestCase):
 
         c.keys("Escape")
         c.wait_gone(r"Rotate the TDE protector")
+        # The stopped run keeps its operator lock; the topology shows who holds it, and why.
+        c.keys("1")
+        c.keys("r")
+        c.wait_for(r"LOCKED: rotate \"e2e: rotate the demo.s protector\" until \d\d:\d\d UTC by \S+@",
+                   timeout=60)
         c.command("practice clear")
         c.wait_gone(r"\[PRACTICE: ", where=header)
         c.command("resume")
