@@ -1,5 +1,6 @@
 #include "atomfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -284,4 +285,38 @@ out:
     free(dir);
     errno = err;
     return rc;
+}
+
+int atomfile_list(const char *dir, bool (*keep)(const char *name, void *arg), void *arg,
+                  int (*cmp)(const void *, const void *), char ***paths, size_t *n, char **cause)
+{
+    *paths = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        xcause(cause, "cannot list %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        struct stat st;
+        if (!keep(e->d_name, arg))
+            continue;
+        char *p = xasprintf("%s/%s", dir, e->d_name);
+        if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
+            free(p);
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            *paths = xrealloc(*paths, cap, sizeof **paths);
+        }
+        (*paths)[(*n)++] = p;
+    }
+    closedir(d);
+    if (cmp && *n > 1)
+        qsort(*paths, *n, sizeof **paths, cmp);
+    return 0;
 }

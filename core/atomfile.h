@@ -21,6 +21,7 @@
 #ifndef TDECTL_ATOMFILE_H
 #define TDECTL_ATOMFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -55,5 +56,13 @@ int atomfile_read_fd(int fd, const char *path, size_t max, char **data, size_t *
  * can write (secrets go there), else it is refused.
  */
 int atomfile_mkdirs(const char *path, char **cause);
+
+/*
+ * The regular files (not symlinks) in dir whose name keep accepts, as heap
+ * paths "dir/name", sorted with cmp when it is not NULL. A missing folder is
+ * an empty list. -1 and *cause ("cannot list DIR: why") otherwise.
+ */
+int atomfile_list(const char *dir, bool (*keep)(const char *name, void *arg), void *arg,
+                  int (*cmp)(const void *, const void *), char ***paths, size_t *n, char **cause);
 
 #endif

@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "authprov.h"
+#include "json.h"
 #include "xmem.h"
 
 #define PEM_MAX (1 << 20)
@@ -30,23 +31,6 @@ struct authcert {
     X509 *cert;
     char x5t[32]; /* base64url of 20 bytes: 27 characters */
 };
-
-/* base64url without padding (heap). */
-static char *b64url(const unsigned char *data, size_t len)
-{
-    char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    while (n > 0 && out[n - 1] == '=')
-        n--;
-    out[n] = '\0';
-    for (char *p = out; *p; p++) {
-        if (*p == '+')
-            *p = '-';
-        else if (*p == '/')
-            *p = '_';
-    }
-    return out;
-}
 
 /* Encrypted keys are refused rather than prompting: the console has no one to ask. */
 static int no_password(char *buf, int size, int rwflag, void *u)
@@ -120,7 +104,7 @@ static int thumbprint(struct authcert *c, char **cause)
         xcause(cause, "cannot compute the certificate's thumbprint");
         return -1;
     }
-    char *t = b64url(sha1, sizeof sha1);
+    char *t = json_b64url_encode(sha1, sizeof sha1);
     snprintf(c->x5t, sizeof c->x5t, "%s", t);
     free(t);
     return 0;
@@ -215,7 +199,7 @@ const char *authcert_x5t(const struct authcert *c)
 static char *b64url_json(cJSON *obj)
 {
     char *text = cJSON_PrintUnformatted(obj);
-    char *out = text ? b64url((const unsigned char *)text, strlen(text)) : NULL;
+    char *out = text ? json_b64url_encode((const unsigned char *)text, strlen(text)) : NULL;
     cJSON_free(text);
     return out;
 }
@@ -276,7 +260,7 @@ char *authcert_assertion(const struct authcert *c, const char *client_id, const 
     sig = xmalloc(siglen);
     if (EVP_DigestSign(md, sig, &siglen, (const unsigned char *)input, strlen(input)) != 1)
         goto out;
-    char *s = b64url(sig, siglen);
+    char *s = json_b64url_encode(sig, siglen);
     jwt = xasprintf("%s.%s", input, s);
     authprov_free_secret(s); /* the signature makes the assertion a credential */
 out:

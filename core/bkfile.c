@@ -108,23 +108,6 @@ static void sha256_hex(const void *data, size_t len, char out[65])
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* base64url without padding, as Key Vault sends values (heap). */
-static char *b64url(const unsigned char *data, size_t len)
-{
-    char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    while (n > 0 && out[n - 1] == '=')
-        n--;
-    out[n] = '\0';
-    for (char *p = out; *p; p++) {
-        if (*p == '+')
-            *p = '-';
-        else if (*p == '/')
-            *p = '_';
-    }
-    return out;
-}
-
 static void cleanse_free(char *s)
 {
     if (s) {
@@ -316,7 +299,7 @@ int bkfile_write(const char *dir, struct bkfile_meta *m, const unsigned char *bl
         xcause(cause, "key backup: cannot write: %s", why ? why : "created: out of range");
         goto out;
     }
-    b64 = b64url(blob, len);
+    b64 = json_b64url_encode(blob, len);
     if ((text = file_text(m, b64, &why)) == NULL) {
         xcause(cause, "key backup: cannot write: %s", why);
         goto out;
@@ -620,6 +603,13 @@ static int newest_first(const void *a, const void *b)
     return c ? c : strcmp(x, y);
 }
 
+static bool bkfile_named(const char *name, void *arg)
+{
+    (void)arg;
+    size_t len = strlen(name), sl = strlen(SUFFIX);
+    return name[0] != '.' && len > sl && strcmp(name + len - sl, SUFFIX) == 0;
+}
+
 int bkfile_list(const char *dir, char ***paths, size_t *n, char **cause)
 {
     *paths = NULL;
@@ -628,32 +618,10 @@ int bkfile_list(const char *dir, char ***paths, size_t *n, char **cause)
         xcause(cause, "key backup: no folder to list");
         return -1;
     }
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        xcause(cause, "key backup: cannot list %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    size_t cap = 0, sl = strlen(SUFFIX);
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        struct stat st;
-        if (e->d_name[0] == '.' || len <= sl || strcmp(e->d_name + len - sl, SUFFIX) != 0)
-            continue;
-        char *p = xasprintf("%s/%s", dir, e->d_name);
-        if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
-            free(p);
-            continue;
-        }
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            *paths = xrealloc(*paths, cap, sizeof **paths);
-        }
-        (*paths)[(*n)++] = p;
-    }
-    closedir(d);
-    if (*n > 1)
-        qsort(*paths, *n, sizeof **paths, newest_first);
-    return 0;
+    char *why = NULL;
+    int rc = atomfile_list(dir, bkfile_named, NULL, newest_first, paths, n, &why);
+    if (rc < 0)
+        xcause(cause, "key backup: %s", why);
+    free(why);
+    return rc;
 }

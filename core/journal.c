@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,14 @@ static int newest_first(const void *a, const void *b)
     return strcmp(y, x);
 }
 
+/* A journal of kind: "<kind>-<yyyymmddThhmmssZ>-<8 hex>.jsonl". */
+static bool journal_named(const char *name, void *arg)
+{
+    const char *kind = arg;
+    size_t klen = strlen(kind);
+    return strncmp(name, kind, klen) == 0 && name[klen] == '-' && tail_valid(name + klen + 1);
+}
+
 int journal_list(const char *dir, const char *kind, char ***paths, size_t *n, char **cause)
 {
     *paths = NULL;
@@ -435,32 +444,11 @@ int journal_list(const char *dir, const char *kind, char ***paths, size_t *n, ch
         xcause(cause, "journal: bad folder or kind \"%s\"", kind ? kind : "(null)");
         return -1;
     }
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        xcause(cause, "journal: cannot list %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    size_t klen = strlen(kind), cap = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        struct stat st;
-        if (strncmp(e->d_name, kind, klen) != 0 || e->d_name[klen] != '-' ||
-            !tail_valid(e->d_name + klen + 1))
-            continue;
-        char *p = xasprintf("%s/%s", dir, e->d_name);
-        if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode)) {
-            free(p);
-            continue;
-        }
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            *paths = xrealloc(*paths, cap, sizeof **paths);
-        }
-        (*paths)[(*n)++] = p;
-    }
-    closedir(d);
-    if (*n > 1)
-        qsort(*paths, *n, sizeof **paths, newest_first);
-    return 0;
+    char *why = NULL;
+    int rc =
+        atomfile_list(dir, journal_named, (void *)(uintptr_t)kind, newest_first, paths, n, &why);
+    if (rc < 0)
+        xcause(cause, "journal: %s", why);
+    free(why);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "xmem.h"
 
@@ -439,4 +440,20 @@ int json_b64_decode(const char *text, size_t len, unsigned char **out, size_t *o
     if (outlen)
         *outlen = o;
     return 0;
+}
+
+char *json_b64url_encode(const unsigned char *data, size_t len)
+{
+    char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    while (n > 0 && out[n - 1] == '=')
+        n--;
+    out[n] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (out[i] == '+')
+            out[i] = '-';
+        else if (out[i] == '/')
+            out[i] = '_';
+    }
+    return out;
 }

@@ -112,5 +112,7 @@ int json_parse_iso8601(const char *text, int64_t *out);
  * bytes) or -1 with *out NULL.
  */
 int json_b64_decode(const char *text, size_t len, unsigned char **out, size_t *outlen);
+/* base64url without padding, as Key Vault and JWTs carry bytes (heap; never NULL). */
+char *json_b64url_encode(const unsigned char *data, size_t len);
 
 #endif

@@ -12,20 +12,6 @@
 #include "keybackup_int.h"
 #include "xmem.h"
 
-/* Appends printf output to a heap string. */
-static void cat(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cat(char **buf, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *more = xvasprintf(fmt, ap);
-    va_end(ap);
-    char *next = xasprintf("%s%s", *buf ? *buf : "", more);
-    free(more);
-    free(*buf);
-    *buf = next;
-}
-
 static const char *how_name(enum keybackup_how how)
 {
     return how == KEYBACKUP_PLAN ? "plan" : how == KEYBACKUP_TEST ? "test" : "apply";
@@ -35,21 +21,21 @@ char *keybackup_plan_text(const struct keybackup *kb)
 {
     char *out = NULL;
     if (kb->restore && kb->have_meta)
-        cat(&out, "Restore %s (%zu version%s, from %s, %s) into %s%s\n", kb->meta.key,
-            kb->meta.nversions, kb->meta.nversions == 1 ? "" : "s", kb->meta.vault,
-            kb->meta.geography[0] ? kb->meta.geography : kb->meta.region, kb->target,
-            kb->how == KEYBACKUP_TEST ? " (a restore test)" : "");
+        xstr_appendf(&out, "Restore %s (%zu version%s, from %s, %s) into %s%s\n", kb->meta.key,
+                     kb->meta.nversions, kb->meta.nversions == 1 ? "" : "s", kb->meta.vault,
+                     kb->meta.geography[0] ? kb->meta.geography : kb->meta.region, kb->target,
+                     kb->how == KEYBACKUP_TEST ? " (a restore test)" : "");
     else if (!kb->restore)
-        cat(&out, "Back up %zu key%s (every version of each)\n", kb->nitems,
-            kb->nitems == 1 ? "" : "s");
+        xstr_appendf(&out, "Back up %zu key%s (every version of each)\n", kb->nitems,
+                     kb->nitems == 1 ? "" : "s");
     char *steps = wizard_plan_text(&kb->w);
-    cat(&out, "%s", steps);
+    xstr_appendf(&out, "%s", steps);
     free(steps);
     if (kb->nchecks)
-        cat(&out, "Checks:\n");
+        xstr_appendf(&out, "Checks:\n");
     for (size_t i = 0; i < kb->nchecks; i++)
-        cat(&out, "  %s %-12s %s\n", kb->checks[i].ok ? "ok  " : "FAIL", kb->checks[i].name,
-            kb->checks[i].detail);
+        xstr_appendf(&out, "  %s %-12s %s\n", kb->checks[i].ok ? "ok  " : "FAIL",
+                     kb->checks[i].name, kb->checks[i].detail);
     return out ? out : xstrdup("");
 }
 
@@ -59,23 +45,24 @@ static void text_backup(const struct keybackup *kb, char **out)
         const struct kb_item *it = &kb->items[i];
         const char *detail = it->step < kb->w.nsteps ? kb->w.steps[it->step].detail : NULL;
         if (it->file)
-            cat(out, "ok    %s/%s -> %s\n", it->vault, it->key, it->file);
+            xstr_appendf(out, "ok    %s/%s -> %s\n", it->vault, it->key, it->file);
         else
-            cat(out, "%s %s/%s%s%s\n", it->failed ? "FAIL " : "-    ", it->vault, it->key,
-                detail ? ": " : "", detail ? detail : "");
+            xstr_appendf(out, "%s %s/%s%s%s\n", it->failed ? "FAIL " : "-    ", it->vault, it->key,
+                         detail ? ": " : "", detail ? detail : "");
     }
 }
 
 static void text_restore(const struct keybackup *kb, char **out)
 {
     for (size_t i = 0; i < kb->nchecks; i++)
-        cat(out, "%s %-12s %s\n", kb->checks[i].ok ? "ok   " : "FAIL ", kb->checks[i].name,
-            kb->checks[i].detail);
+        xstr_appendf(out, "%s %-12s %s\n", kb->checks[i].ok ? "ok   " : "FAIL ", kb->checks[i].name,
+                     kb->checks[i].detail);
     for (size_t i = 0; i < kb->ncmp; i++) {
         const struct kb_cmp *c = &kb->cmp[i];
         bool same = strcmp(c->want, c->got) == 0;
-        cat(out, "%s version %s  file %.16s...  %s %.16s%s\n", same ? "ok   " : "FAIL ", c->version,
-            c->want, kb->target, c->got[0] ? c->got : "(missing)", c->got[0] ? "..." : "");
+        xstr_appendf(out, "%s version %s  file %.16s...  %s %.16s%s\n", same ? "ok   " : "FAIL ",
+                     c->version, c->want, kb->target, c->got[0] ? c->got : "(missing)",
+                     c->got[0] ? "..." : "");
     }
 }
 
@@ -89,9 +76,10 @@ char *keybackup_text(const struct keybackup *kb)
     } else {
         text_backup(kb, &out);
     }
-    cat(&out, "%s: %s\n", kb->result == KEYBACKUP_DONE ? "OK" : "NOT OK", keybackup_detail(kb));
+    xstr_appendf(&out, "%s: %s\n", kb->result == KEYBACKUP_DONE ? "OK" : "NOT OK",
+                 keybackup_detail(kb));
     if (kb->w.journal_path)
-        cat(&out, "journal: %s\n", kb->w.journal_path);
+        xstr_appendf(&out, "journal: %s\n", kb->w.journal_path);
     return out;
 }
 
@@ -193,27 +181,27 @@ char *keybackup_describe_text(const char *path, const struct bkfile_meta *m, siz
     char created[32], when[32], exp[32];
     kb_time_text(m->created, created);
     char *out = NULL;
-    cat(&out, "file          %s (%lld bytes)\n", path, file_size(path));
-    cat(&out, "verified      yes: format %s; the blob and the text match their SHA-256\n",
-        BKFILE_FORMAT);
-    cat(&out, "vault         %s (%s)\n", m->vault, m->vault_uri);
-    cat(&out, "key           %s\n", m->key);
-    cat(&out, "subscription  %s\n", m->subscription);
-    cat(&out, "region        %s (%s)\n", m->region,
-        m->geography[0] ? m->geography
-                        : "geography "
-                          "unknown");
-    cat(&out, "created       %s\n", created);
-    cat(&out, "blob          %zu bytes, SHA-256 %s\n", blob_len, m->blob_sha256);
-    cat(&out, "versions      %zu\n", m->nversions);
+    xstr_appendf(&out, "file          %s (%lld bytes)\n", path, file_size(path));
+    xstr_appendf(&out, "verified      yes: format %s; the blob and the text match their SHA-256\n",
+                 BKFILE_FORMAT);
+    xstr_appendf(&out, "vault         %s (%s)\n", m->vault, m->vault_uri);
+    xstr_appendf(&out, "key           %s\n", m->key);
+    xstr_appendf(&out, "subscription  %s\n", m->subscription);
+    xstr_appendf(&out, "region        %s (%s)\n", m->region,
+                 m->geography[0] ? m->geography
+                                 : "geography "
+                                   "unknown");
+    xstr_appendf(&out, "created       %s\n", created);
+    xstr_appendf(&out, "blob          %zu bytes, SHA-256 %s\n", blob_len, m->blob_sha256);
+    xstr_appendf(&out, "versions      %zu\n", m->nversions);
     for (size_t i = 0; i < m->nversions; i++) {
         const struct bkfile_version *v = &m->versions[i];
         kb_time_text(v->created, when);
         kb_time_text(v->exp, exp);
-        cat(&out, "  %s  %s  created %s  expires %s\n", v->version,
-            v->enabled ? "enabled " : "DISABLED", when, v->exp ? exp : "never");
-        cat(&out, "      fingerprint %s\n      thumbprint  %s\n", v->fingerprint,
-            v->thumbprint[0] ? v->thumbprint : "(no instance has it registered)");
+        xstr_appendf(&out, "  %s  %s  created %s  expires %s\n", v->version,
+                     v->enabled ? "enabled " : "DISABLED", when, v->exp ? exp : "never");
+        xstr_appendf(&out, "      fingerprint %s\n      thumbprint  %s\n", v->fingerprint,
+                     v->thumbprint[0] ? v->thumbprint : "(no instance has it registered)");
     }
     return out;
 }

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "azlist.h"
+#include "json.h"
 #include "xmem.h"
 
 static void name_cleanup(char **name)
@@ -253,23 +254,6 @@ struct az_call *kv_get_rotation_policy(struct azure *az, const char *vault, cons
 
 /* -- writes ----------------------------------------------------------------------------------- */
 
-static char *b64url(const unsigned char *data, size_t len)
-{
-    size_t cap = 4 * ((len + 2) / 3) + 1;
-    char *out = xmalloc(cap);
-    int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-    while (n > 0 && out[n - 1] == '=')
-        n--;
-    out[n] = '\0';
-    for (int i = 0; i < n; i++) {
-        if (out[i] == '+')
-            out[i] = '-';
-        else if (out[i] == '/')
-            out[i] = '_';
-    }
-    return out;
-}
-
 static char *json_text(cJSON *j)
 {
     char *text = cJSON_PrintUnformatted(j);
@@ -418,7 +402,7 @@ struct az_call *kv_restore_key(struct azure *az, const char *vault, const unsign
 {
     char *url = blob && len ? kv_url(vault, "/keys/restore", NULL) : NULL;
     cJSON *j = cJSON_CreateObject();
-    char *value = b64url(blob ? blob : (const unsigned char *)"", blob ? len : 0);
+    char *value = json_b64url_encode(blob ? blob : (const unsigned char *)"", blob ? len : 0);
     cJSON_AddStringToObject(j, "value", value);
     OPENSSL_cleanse(value, strlen(value));
     free(value);
@@ -444,7 +428,7 @@ static struct az_call *crypto_op(struct azure *az, const char *key_uri, const ch
     }
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "alg", alg ? alg : "");
-    char *v = b64url(value ? value : (const unsigned char *)"", value ? len : 0);
+    char *v = json_b64url_encode(value ? value : (const unsigned char *)"", value ? len : 0);
     cJSON_AddStringToObject(j, "value", v);
     OPENSSL_cleanse(v, strlen(v));
     free(v);

@@ -153,49 +153,38 @@ static char *scope_findings(const struct model *m, const struct health *h, const
     return out;
 }
 
-static void add_blocker(char **b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_blocker(char **b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *line = xvasprintf(fmt, ap);
-    va_end(ap);
-    char *next = xasprintf("%s%s\n", *b ? *b : "", line);
-    free(line);
-    free(*b);
-    *b = next;
-}
-
 /* Why apply (or a resume) would be refused with the state just read; NULL when nothing. */
 static char *judge(const struct rotate *r)
 {
     char *b = NULL, what[160];
     const struct rot_state *st = r->st;
     if (st == NULL || st->err != CORE_OK) {
-        add_blocker(&b, "the group could not be read: %s", st && st->error ? st->error : "no read");
+        xstr_appendf(&b, "the group could not be read: %s\n",
+                     st && st->error ? st->error : "no read");
         return b;
     }
     if (!r->resuming && r->findings)
-        add_blocker(&b, "critical or high findings in the group's scope (fix them first):\n%s",
-                    r->findings);
+        xstr_appendf(&b, "critical or high findings in the group's scope (fix them first):\n%s\n",
+                     r->findings);
     const struct rot_inst *in[2] = {&st->pri, &st->sec};
     const struct rot_side *sd[2] = {&r->plan.pri, &r->plan.sec};
     for (int i = 0; i < 2; i++) {
         if (rotread_inaccessible(in[i], what, sizeof what))
-            add_blocker(&b, "%s: database %s: revalidate the protector before rotating",
-                        sd[i]->instance, what);
+            xstr_appendf(&b, "%s: database %s: revalidate the protector before rotating\n",
+                         sd[i]->instance, what);
         if (in[i]->protector.auto_rotation)
-            add_blocker(&b,
-                        "%s has auto-rotation on: it would adopt new versions on its own, "
-                        "possibly before its partner has the material; turn it off first",
-                        sd[i]->instance);
+            xstr_appendf(&b,
+                         "%s has auto-rotation on: it would adopt new versions on its own, "
+                         "possibly before its partner has the material; turn it off first\n",
+                         sd[i]->instance);
     }
     const struct rot_copy *c[2] = {&st->csec, &st->cpri};
     const char *vn[2] = {r->plan.sec.vault, r->plan.pri.vault};
     for (int i = 0; i < (r->plan.one_vault ? 1 : 2) && !r->resuming; i++)
         if (c[i]->exists || c[i]->deleted)
-            add_blocker(&b, "the key name %s is %s in %s: choose another name (--key-name)",
-                        r->plan.new_key, c[i]->exists ? "taken" : "soft-deleted (reserved)", vn[i]);
+            xstr_appendf(&b, "the key name %s is %s in %s: choose another name (--key-name)\n",
+                         r->plan.new_key, c[i]->exists ? "taken" : "soft-deleted (reserved)",
+                         vn[i]);
     return b;
 }
 
@@ -458,7 +447,7 @@ static void preconditions(struct rotate *r)
 {
     const struct rot_state *st = r->st;
     if (st == NULL || st->err != CORE_OK) {
-        rotate_step_fail(r, ROTATE_REFUSED, "the group could not be read: %s",
+        rotate_step_fail(r, ROTATE_REFUSED, "the group could not be read: %s\n",
                          st && st->error ? st->error : "no answer");
         return;
     }
@@ -669,7 +658,7 @@ static void dispatch(struct rotate *r)
             after_failure(r);
             return;
         }
-        rotate_step_fail(r, ROTATE_FAILED, "the group could not be read: %s", why);
+        rotate_step_fail(r, ROTATE_FAILED, "the group could not be read: %s\n", why);
         return;
     }
     if (strcmp(id, "lock") == 0) {

@@ -86,38 +86,20 @@ size_t wizard_find(const struct wizard *w, const char *id)
     return (size_t)-1;
 }
 
-/* Appends printf output to a growing heap string. */
-static void cat(char **buf, size_t *len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cat(char **buf, size_t *len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n <= 0)
-        return;
-    *buf = xrealloc(*buf, *len + (size_t)n + 1, 1);
-    va_start(ap, fmt);
-    vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    *len += (size_t)n;
-}
-
 char *wizard_plan_text(const struct wizard *w)
 {
     char *out = xstrdup("");
-    size_t len = 0;
     for (size_t i = 0; i < w->nsteps; i++) {
         const struct wizard_step *s = &w->steps[i];
-        cat(&out, &len, "%2zu. %s\n", i + 1, s->title);
+        xstr_appendf(&out, "%2zu. %s\n", i + 1, s->title);
         if (s->why[0])
-            cat(&out, &len, "      why: %s\n", s->why);
+            xstr_appendf(&out, "      why: %s\n", s->why);
         for (size_t c = 0; c < s->ncalls; c++)
-            cat(&out, &len, "      %-6s %s%s%s\n", s->calls[c].method, s->calls[c].resource,
-                s->calls[c].api_version[0] ? "  api-version=" : "", s->calls[c].api_version);
+            xstr_appendf(&out, "      %-6s %s%s%s\n", s->calls[c].method, s->calls[c].resource,
+                         s->calls[c].api_version[0] ? "  api-version=" : "",
+                         s->calls[c].api_version);
         if (s->ncalls == 0)
-            cat(&out, &len, "      (no call that changes Azure)\n");
+            xstr_appendf(&out, "      (no call that changes Azure)\n");
     }
     return out;
 }

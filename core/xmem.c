@@ -112,3 +112,19 @@ void xstr_set(char **slot, const char *value)
     free(*slot);
     *slot = copy;
 }
+
+void xstr_appendf(char **slot, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *more = xvasprintf(fmt, ap);
+    va_end(ap);
+    if (*slot == NULL) {
+        *slot = more;
+        return;
+    }
+    size_t a = strlen(*slot), b = strlen(more);
+    *slot = xrealloc(*slot, a + b + 1, 1);
+    memcpy(*slot + a, more, b + 1);
+    free(more);
+}

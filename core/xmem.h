@@ -31,5 +31,7 @@ void xmem_set_fatal_hook(void (*hook)(void));
 
 /* Replaces *slot with a copy of value (NULL allowed), freeing the old string. */
 void xstr_set(char **slot, const char *value);
+/* Appends printf output to the heap string *slot (NULL: starts one). */
+void xstr_appendf(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
