@@ -381,18 +381,27 @@ static void schedule(struct rotate *r, int64_t ms)
     r->timer = loop_timer(r->p.loop, ms, on_next_timer, r);
 }
 
+/* A step ended well (done, or skipped because its effect was in place): on to the next. */
+static void step_end(struct rotate *r, bool skipped, cJSON *data, char *detail)
+{
+    if (skipped)
+        wizard_step_skipped(&r->plan.w, r->step, data, "%s", detail);
+    else
+        wizard_step_done(&r->plan.w, r->step, data, "%s", detail);
+    free(detail);
+    r->step++;
+    r->attempts = 0;
+    r->phase = 0;
+    schedule(r, 0);
+}
+
 void rotate_step_ok(struct rotate *r, cJSON *data, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *d = xvasprintf(fmt, ap);
     va_end(ap);
-    wizard_step_done(&r->plan.w, r->step, data, "%s", d);
-    free(d);
-    r->step++;
-    r->attempts = 0;
-    r->phase = 0;
-    schedule(r, 0);
+    step_end(r, false, data, d);
 }
 
 void rotate_step_skip(struct rotate *r, cJSON *data, const char *fmt, ...)
@@ -401,12 +410,7 @@ void rotate_step_skip(struct rotate *r, cJSON *data, const char *fmt, ...)
     va_start(ap, fmt);
     char *d = xvasprintf(fmt, ap);
     va_end(ap);
-    wizard_step_skipped(&r->plan.w, r->step, data, "%s", d);
-    free(d);
-    r->step++;
-    r->attempts = 0;
-    r->phase = 0;
-    schedule(r, 0);
+    step_end(r, true, data, d);
 }
 
 void rotate_step_fail(struct rotate *r, enum rotate_outcome o, const char *fmt, ...)
