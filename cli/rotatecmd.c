@@ -34,7 +34,7 @@ struct rot_opts {
     const char *config, *group, *origin, *key_file, *key_name, *escrow, *confirm, *reason;
     const char *plan_id, *resume, *rollback, *transcript, *out, *pass_file, *escrow_pass_file;
     int bits, hsm;
-    long expire_days, watch_s;
+    long expire_days, watch_s, settle_s;
     bool plan, apply, list, quiet;
 };
 
@@ -63,6 +63,8 @@ static void usage(FILE *out)
           "  --hsm, --no-hsm      RSA-HSM or RSA (default: as the current protector)\n"
           "  --expire-days D      the new key's expiry (default 730)\n"
           "  --watch-seconds S    the watch after the last protector change (default 1800)\n"
+          "  --settle-seconds S   resume: how long a request cut off by the crash may still take\n"
+          "                       to land before its step is read back (default 10)\n"
           "  --plan               print the plan and what would refuse it; change nothing\n"
           "  --apply              run it; needs --confirm (the group's name) and --reason\n"
           "  --plan-id ID         refuse to apply unless the plan still has this id (from --plan)\n"
@@ -160,6 +162,8 @@ static int parse_opt(int c, struct rot_opts *o)
         return num_arg("--expire-days", optarg, 1, 3650, &o->expire_days);
     case 'w':
         return num_arg("--watch-seconds", optarg, 1, 86400, &o->watch_s);
+    case 'S':
+        return num_arg("--settle-seconds", optarg, 1, 600, &o->settle_s);
     default:
         return -1;
     }
@@ -187,6 +191,7 @@ static int parse(int argc, char **argv, struct rot_opts *o)
         {"bits", required_argument, NULL, 'b'},
         {"expire-days", required_argument, NULL, 'x'},
         {"watch-seconds", required_argument, NULL, 'w'},
+        {"settle-seconds", required_argument, NULL, 'S'},
         {"plan", no_argument, NULL, 'p'},
         {"apply", no_argument, NULL, 'a'},
         {"list", no_argument, NULL, 'l'},
@@ -371,14 +376,15 @@ static int open_run(struct run *run, const struct rot_opts *o)
     return 0;
 }
 
-static struct rotate *make_rotate(struct run *run, const char *state_dir)
+static struct rotate *make_rotate(struct run *run, const char *state_dir, long settle_s)
 {
     char *owner = owner_of(&run->cs.cfg);
     struct rotate_params p = {.loop = run->loop,
                               .az = session_azure(run->cs.s),
                               .state_dir = state_dir,
                               .owner = owner,
-                              .read_only = run->cs.cfg.read_only};
+                              .read_only = run->cs.cfg.read_only,
+                              .settle_ms = settle_s * 1000};
     struct rotate *r = rotate_create(&p);
     free(owner);
     rotate_on_event(r, on_event, run);
@@ -421,7 +427,12 @@ static int exit_for(enum rotate_outcome o)
     }
 }
 
-static int report(struct rotate *r)
+/*
+ * midway: a resume or a rollback, of a run that changed things already. Refused now, it
+ * still stands half done (its journal stays unfinished): that is exit 2, not 1, which
+ * promises that nothing was changed.
+ */
+static int report(struct rotate *r, bool midway)
 {
     enum rotate_outcome o = rotate_outcome(r);
     printf("%s: %s\n", rotate_outcome_name(o), rotate_detail(r));
@@ -429,9 +440,9 @@ static int report(struct rotate *r)
         printf("journal: %s\n", rotate_journal(r));
     if (rotate_rollback_offered(r))
         printf("rollback: tdectl rotate --rollback %s --reason TEXT\n", rotate_journal(r));
-    if (o == ROTATE_FAILED)
+    if (o == ROTATE_FAILED || (o == ROTATE_REFUSED && midway))
         printf("resume:   tdectl rotate --resume %s\n", rotate_journal(r));
-    return exit_for(o);
+    return o == ROTATE_REFUSED && midway ? EXIT_FAILED : exit_for(o);
 }
 
 static int plan_and_apply(struct run *run, const struct rot_opts *o, const char *state_dir)
@@ -460,7 +471,7 @@ static int plan_and_apply(struct run *run, const struct rot_opts *o, const char 
     if (c.origin == ROT_ORIGIN_OFFLINE && o->escrow && o->apply &&
         (escrow_pass = escrow_secret(o)) == NULL)
         return EXIT_USAGE;
-    struct rotate *r = make_rotate(run, state_dir);
+    struct rotate *r = make_rotate(run, state_dir, o->settle_s);
     rotate_set_secrets(r, key_pass, escrow_pass);
     const struct model *m = engine_model(session_engine(run->cs.s));
     int rc = EXIT_USAGE;
@@ -494,7 +505,7 @@ static int plan_and_apply(struct run *run, const struct rot_opts *o, const char 
         goto out;
     }
     wait_done(run);
-    rc = report(r);
+    rc = report(r, false);
 out:
     rotate_destroy(r);
     secret_free(key_pass);
@@ -527,7 +538,7 @@ static int continue_run(struct run *run, const struct rot_opts *o, const char *s
     char *journal = pick_journal(o->resume ? o->resume : o->rollback, state_dir), *cause = NULL;
     if (journal == NULL)
         return EXIT_USAGE;
-    struct rotate *r = make_rotate(run, state_dir);
+    struct rotate *r = make_rotate(run, state_dir, o->settle_s);
     char *key_pass = NULL, *escrow_pass = NULL;
     int rc = EXIT_USAGE;
     if (rotate_load(r, journal, &cause) < 0) {
@@ -551,7 +562,7 @@ static int continue_run(struct run *run, const struct rot_opts *o, const char *s
         goto out;
     }
     wait_done(run);
-    rc = report(r);
+    rc = report(r, true);
 out:
     rotate_destroy(r);
     secret_free(key_pass);

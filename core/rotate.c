@@ -54,6 +54,8 @@ struct rotate *rotate_create(const struct rotate_params *p)
     r->p.owner = r->owner;
     if (r->p.poll_ms <= 0)
         r->p.poll_ms = 10000;
+    if (r->p.settle_ms <= 0)
+        r->p.settle_ms = 10000;
     r->gen_pipe[0] = r->gen_pipe[1] = -1;
     wizard_init(&r->plan.w, "rotate");
     return r;
@@ -529,7 +531,9 @@ static bool transient(const struct az_status *st)
     return st->err == CORE_ERR_THROTTLED || st->err == CORE_ERR_TIMEOUT ||
            st->err == CORE_ERR_NETWORK || st->status >= 500 ||
            (st->code && (strcmp(st->code, "EncryptionProtectorChangeInProgress") == 0 ||
-                         strcmp(st->code, "ConflictingServerOperation") == 0));
+                         strcmp(st->code, "ConflictingServerOperation") == 0 ||
+                         /* SQL could not reach the vault: connectivity, not a refusal */
+                         strcmp(st->code, "AzureKeyVaultConnectionFailed") == 0));
 }
 
 /* What to do about a service code an operator meets here. */
@@ -595,14 +599,21 @@ static void after_verify(struct rotate *r)
         rotate_step_ok(r, effect_data(r), "done and read back");
         return;
     }
+    bool read_failed = r->st == NULL || r->st->err != CORE_OK;
     if (++r->attempts < MAX_ATTEMPTS) { /* Azure's reads can lag its writes */
-        wizard_note(&r->plan.w, "not visible yet; reading again");
+        wizard_note(&r->plan.w, read_failed ? "reading it back failed; reading again"
+                                            : "not visible yet; reading again");
         r->timer = loop_timer(r->p.loop, r->p.poll_ms / 4, on_next_timer, r);
         r->step_verify = true;
         return;
     }
-    rotate_step_fail(r, ROTATE_VERIFY, "the change was accepted but cannot be read back%s%s",
-                     r->st && r->st->error ? ": " : "", r->st && r->st->error ? r->st->error : "");
+    if (read_failed) /* not a verification that failed: nothing could be read; resumable */
+        rotate_step_fail(r, ROTATE_FAILED,
+                         "the change was accepted; reading it back failed: %s (resume when the "
+                         "service answers)",
+                         r->st && r->st->error ? r->st->error : "no answer");
+    else
+        rotate_step_fail(r, ROTATE_VERIFY, "the change was accepted but cannot be read back");
 }
 
 static void after_failure(struct rotate *r)
@@ -647,6 +658,29 @@ void rotate_effect_done(struct rotate *r, const char *method, const char *url,
 }
 
 /* -- the walk -- */
+
+/*
+ * A resumed run's interrupted step (its journal ends on its "begin"): the
+ * process died with a request in flight, which may still land. Reading back
+ * at once could miss it and repeat the write (a second key version), so the
+ * first read waits settle_ms. True when it is waiting.
+ */
+static bool settle(struct rotate *r)
+{
+    const struct rotstep *s = rotstep_find(r->plan.w.steps[r->step].id);
+    if (!r->resuming || r->settled || r->interrupted[0] == '\0' || s == NULL ||
+        s->in_place == NULL || strcmp(s->id, r->interrupted) != 0)
+        return false;
+    r->settled = true;
+    wizard_note(&r->plan.w,
+                "%s was interrupted with a request in flight: waiting %lld s for it to land "
+                "before reading back",
+                r->interrupted, (long long)(r->p.settle_ms / 1000));
+    r->st_fresh = false;
+    r->timer = loop_timer(r->p.loop, r->p.settle_ms, on_next_timer, r);
+    r->step_retry = true; /* the step has begun: do not begin it again */
+    return true;
+}
 
 static void dispatch(struct rotate *r)
 {
@@ -703,6 +737,8 @@ void rotate_run(struct rotate *r)
     r->step_retry = false;
     if (!retry && r->plan.w.steps[r->step].state != WIZARD_RUNNING)
         wizard_step_begin(&r->plan.w, r->step);
+    if (settle(r))
+        return;
     if (r->st_fresh) {
         dispatch(r);
         return;

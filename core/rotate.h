@@ -56,6 +56,7 @@ struct rotate_params {
     const char *owner;     /* for the lock and the audit log: "alice@host (client ...)" */
     bool read_only;        /* the session's mode: apply and rollback refuse */
     int64_t poll_ms;       /* between reads while waiting and watching; 0: 10 s */
+    int64_t settle_ms;     /* resume: wait for an interrupted request to land; 0: 10 s */
 };
 
 enum rotate_outcome {

@@ -35,8 +35,10 @@ struct rotate {
     bool rollback_offered;
     rotate_fn fn;
     void *arg;
-    cJSON *records; /* a loaded journal (resume) */
-    char *ended;    /* its last end record's outcome, NULL when none */
+    cJSON *records;       /* a loaded journal (resume) */
+    char *ended;          /* its last end record's outcome, NULL when none */
+    char interrupted[32]; /* the step its journal ends inside (begun, not ended), "" none */
+    bool settled;         /* the resume waited for that step's request to land */
     bool resuming, rolling_back, started;
     size_t step;
     int attempts;

@@ -32,6 +32,17 @@ static void adopt_journal(struct rotate *r)
     for (size_t i = 0; i < r->plan.w.nsteps; i++)
         if (wizard_step_data(r->records, r->plan.w.steps[i].id))
             r->plan.w.steps[i].state = WIZARD_DONE;
+    const cJSON *rec, *last = NULL; /* the last step record: a "begin" was cut short */
+    cJSON_ArrayForEach(rec, r->records)
+    {
+        const char *type = str_of(rec, "type");
+        if (type && strcmp(type, "step") == 0)
+            last = rec;
+    }
+    const char *phase = str_of(last, "phase"), *step = str_of(last, "step");
+    r->interrupted[0] = '\0';
+    if (phase && step && strcmp(phase, "begin") == 0 && strlen(step) < sizeof r->interrupted)
+        snprintf(r->interrupted, sizeof r->interrupted, "%s", step);
 }
 
 int rotate_load(struct rotate *r, const char *journal_path, char **cause)

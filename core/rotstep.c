@@ -479,6 +479,21 @@ static void protect(struct rotate *r, bool primary)
                          rotstep_side(r, primary)->vault);
         return;
     }
+    /* SQL binds a protector to its key's latest version: say so before it refuses. */
+    const struct rot_copy *c = rotread_copy(r->st, &r->plan, r->plan.one_vault ? false : primary);
+    const struct rot_copy_version *mine = rotstep_copy_version(r, primary), *newest = mine;
+    for (size_t i = 0; i < c->nv; i++)
+        if (c->v[i].created > newest->created)
+            newest = &c->v[i];
+    if (newest != mine) {
+        rotate_step_fail(r, ROTATE_FAILED,
+                         "%s in %s has a newer version (%s) than the copy registered (%s): a "
+                         "protector must be its key's latest version. Nothing moved yet; plan a "
+                         "new rotation with another key name",
+                         r->plan.new_key, rotstep_side(r, primary)->vault, newest->version,
+                         mine->version);
+        return;
+    }
     set_protector(r, primary, name);
 }
 

@@ -56,7 +56,8 @@ void rotfx_new(struct rotfx *x)
                               .state_dir = x->dir,
                               .owner = ROTFX_OWNER,
                               .read_only = x->f.config.read_only,
-                              .poll_ms = 200};
+                              .poll_ms = 200,
+                              .settle_ms = 1500};
     x->r = rotate_create(&p);
     rotate_on_event(x->r, on_event, x);
     x->calls = 0;
@@ -545,4 +546,22 @@ size_t rotfx_unfinished(struct rotfx *x, const char *path, bool *listed)
     }
     free(paths);
     return n;
+}
+
+void rotfx_on_lock(enum core_err err, enum oplock_state state, const struct oplock *lock,
+                   const char *cause, void *arg)
+{
+    (void)cause;
+    struct rotfx_lock *g = arg;
+    g->calls++;
+    g->err = err;
+    g->state = state;
+    if (lock)
+        g->lock = *lock;
+}
+
+void rotfx_wait_calls(struct rotfx *x, const int *calls)
+{
+    for (int i = 0; i < 400 && *calls == 0; i++)
+        loop_run_once(session_loop(x->f.session), 50);
 }

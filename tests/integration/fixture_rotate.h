@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "fixture.h"
+#include "oplock.h"
 #include "rotate.h"
 #include "rotread.h"
 
@@ -124,5 +125,17 @@ const char *rotfx_str(const cJSON *o, const char *name);
 
 /* Reads a small file whole (heap, NUL-terminated), or fails the test. */
 char *rotfx_slurp(const char *path);
+
+/* What an oplock call gave back (rotfx_on_lock fills it; rotfx_wait_calls waits for it). */
+struct rotfx_lock {
+    int calls;
+    enum core_err err;
+    enum oplock_state state;
+    struct oplock lock;
+};
+void rotfx_on_lock(enum core_err err, enum oplock_state state, const struct oplock *lock,
+                   const char *cause, void *arg);
+/* Runs x's loop until *calls moved (at most 20 s). */
+void rotfx_wait_calls(struct rotfx *x, const int *calls);
 
 #endif

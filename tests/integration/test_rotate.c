@@ -66,29 +66,9 @@ static int teardown(void **state)
 
 #define expect_in rotfx_expect_in
 
-struct lock_got {
-    int calls;
-    enum core_err err;
-    enum oplock_state state;
-    struct oplock lock;
-};
-
-static void on_lock(enum core_err err, enum oplock_state state, const struct oplock *lock,
-                    const char *cause, void *arg)
-{
-    (void)cause;
-    struct lock_got *g = arg;
-    g->calls++;
-    g->err = err;
-    g->state = state;
-    if (lock)
-        g->lock = *lock;
-}
-
 static void wait_calls(const int *calls)
 {
-    for (int i = 0; i < 400 && *calls == 0; i++)
-        loop_run_once(session_loop(X.f.session), 50);
+    rotfx_wait_calls(&X, calls);
     assert_int_equal(*calls, 1);
 }
 
@@ -98,10 +78,11 @@ static const char *pri_id(void)
 }
 
 /* The lock on the primary as run sees it. */
-static struct lock_got lock_read(const char *run)
+static struct rotfx_lock lock_read(const char *run)
 {
-    struct lock_got g = {0};
-    oplock_read(session_azure(X.f.session), pri_id(), run, fixture_wall(&X.f) / 1000, on_lock, &g);
+    struct rotfx_lock g = {0};
+    oplock_read(session_azure(X.f.session), pri_id(), run, fixture_wall(&X.f) / 1000, rotfx_on_lock,
+                &g);
     wait_calls(&g.calls);
     assert_int_equal(g.err, CORE_OK);
     return g;
@@ -595,9 +576,9 @@ static void test_lock_held(void **state)
                           .op = "rotate",
                           .reason = "CHG-999 rotating by hand",
                           .expires = fixture_wall(&X.f) / 1000 + 3600};
-    struct lock_got g = {0};
-    oplock_acquire(session_azure(X.f.session), pri_id(), &want, fixture_wall(&X.f) / 1000, on_lock,
-                   &g);
+    struct rotfx_lock g = {0};
+    oplock_acquire(session_azure(X.f.session), pri_id(), &want, fixture_wall(&X.f) / 1000,
+                   rotfx_on_lock, &g);
     wait_calls(&g.calls);
     assert_int_equal(g.state, OPLOCK_OURS);
     struct rot_choice c = rotfx_choice(ROT_ORIGIN_VAULT);
@@ -605,7 +586,7 @@ static void test_lock_held(void **state)
     expect_refused("bob@jumphost");
     expect_in(rotate_detail(X.r), "lock");
     /* Bob's lock is still Bob's. */
-    struct lock_got l = lock_read("rotate-other-run");
+    struct rotfx_lock l = lock_read("rotate-other-run");
     assert_int_equal(l.state, OPLOCK_OURS);
     assert_string_equal(l.lock.owner, "bob@jumphost");
 }

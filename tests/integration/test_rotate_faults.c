@@ -48,33 +48,13 @@ static int teardown(void **state)
     return 0;
 }
 
-struct lock_got {
-    int calls;
-    enum core_err err;
-    enum oplock_state state;
-    struct oplock lock;
-};
-
-static void on_lock(enum core_err err, enum oplock_state state, const struct oplock *lock,
-                    const char *cause, void *arg)
-{
-    (void)cause;
-    struct lock_got *g = arg;
-    g->calls++;
-    g->err = err;
-    g->state = state;
-    if (lock)
-        g->lock = *lock;
-}
-
 /* The operator lock on the primary as run sees it. */
 static enum oplock_state lock_state(const char *run)
 {
-    struct lock_got g = {0};
+    struct rotfx_lock g = {0};
     oplock_read(session_azure(X.f.session), fixture_instance(&X.f, DEMO_MI_EUS2)->id, run,
-                fixture_wall(&X.f) / 1000, on_lock, &g);
-    for (int i = 0; i < 400 && g.calls == 0; i++)
-        loop_run_once(session_loop(X.f.session), 50);
+                fixture_wall(&X.f) / 1000, rotfx_on_lock, &g);
+    rotfx_wait_calls(&X, &g.calls);
     assert_int_equal(g.calls, 1);
     assert_int_equal(g.err, CORE_OK);
     return g.state;
