@@ -194,6 +194,11 @@ static void add_instance(struct model *m, const char *id, int n)
     mi.past_protectors[0] = str("OLDTHUMB");
     mi.past_protectors[1] = str("NEWTHUMB");
     mi.inaccessible_since = n ? T0 - 600000 : 0;
+    mi.lock_owner = n ? NULL : str("alice@host (client C)");
+    mi.lock_reason = n ? NULL : str("CHG-42");
+    mi.lock_op = n ? NULL : str("rotate");
+    mi.lock_expires = n ? 0 : T0 / 1000 + 7200;
+    mi.lock_bad = n == 1;
     fill_fresh(&mi.arm_fresh, false);
     fill_fresh(&mi.keys_fresh, false);
     fill_fresh(&mi.protector_fresh, n == 1);
@@ -397,6 +402,11 @@ static void same_instance(const struct model_instance *a, const struct model_ins
     for (size_t i = 0; i < a->npast; i++)
         S(past_protectors[i]);
     N(inaccessible_since);
+    S(lock_owner);
+    S(lock_reason);
+    S(lock_op);
+    N(lock_expires);
+    N(lock_bad);
     same_fresh(&a->arm_fresh, &b->arm_fresh);
     same_fresh(&a->keys_fresh, &b->keys_fresh);
     same_fresh(&a->protector_fresh, &b->protector_fresh);
@@ -650,7 +660,7 @@ static void test_model_layout(void **state)
     assert_int_equal(sizeof(struct model_protector), 40);
     assert_int_equal(sizeof(struct model_database), 16);
     assert_int_equal(sizeof(struct model_uami), 24);
-    assert_int_equal(sizeof(struct model_instance), 352);
+    assert_int_equal(sizeof(struct model_instance), 392);
     assert_int_equal(sizeof(struct model_fog), 128);
     assert_int_equal(sizeof(struct model_pe), 96);
     assert_int_equal(sizeof(struct model_subscription), 56);
