@@ -453,7 +453,7 @@ static void preconditions(struct rotate *r)
 {
     const struct rot_state *st = r->st;
     if (st == NULL || st->err != CORE_OK) {
-        rotate_step_fail(r, ROTATE_REFUSED, "the group could not be read: %s\n",
+        rotate_step_fail(r, ROTATE_REFUSED, "the group could not be read: %s",
                          st && st->error ? st->error : "no answer");
         return;
     }
@@ -691,12 +691,11 @@ static void dispatch(struct rotate *r)
     }
     if (r->st == NULL || !r->st_fresh) {
         const char *why = r->st && r->st->error ? r->st->error : "no answer";
-        if (r->attempts > 0 && r->last_error) { /* retrying: the read failing is one more try */
-            wizard_note(&r->plan.w, "the group could not be read back: %s", why);
-            after_failure(r);
-            return;
-        }
-        rotate_step_fail(r, ROTATE_FAILED, "the group could not be read: %s\n", why);
+        /* The vaults or ARM not answering is transient: one more attempt, with backoff. */
+        wizard_note(&r->plan.w, "the group could not be read: %s", why);
+        free(r->last_error);
+        r->last_error = xasprintf("the group could not be read: %s", why);
+        after_failure(r);
         return;
     }
     if (strcmp(id, "lock") == 0) {
