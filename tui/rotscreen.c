@@ -4,7 +4,6 @@
  * transcript; the `:rotate` and `:resume` commands and the resume offer (see
  * rotscreen.h).
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -24,7 +23,7 @@
 #include "rotscreen_int.h"
 #include "session.h"
 #include "textview.h"
-#include "transcript.h"
+#include "wizscreen.h"
 #include "xmem.h"
 
 /* In the demo the watch is the documented 30 minutes in simulated time, at least this long. */
@@ -48,39 +47,13 @@ static char *owner_of(const struct app *a)
                   : xasprintf("%s@%s", user, host);
 }
 
-static enum theme_role event_role(const struct wizard_event *ev)
-{
-    switch (ev->kind) {
-    case WIZARD_EV_STEP:
-    case WIZARD_EV_CHECK:
-    case WIZARD_EV_END:
-        return ev->ok ? THEME_OK : THEME_CRIT;
-    case WIZARD_EV_CALL:
-        return ev->ok ? THEME_NORMAL : THEME_WARN;
-    default:
-        return THEME_INFO;
-    }
-}
-
 static void on_event(const struct wizard_event *ev, void *arg)
 {
     struct rotscreen *s = arg;
     const struct wizard *w = rotate_wizard(s->r);
-    const char *text = ev->text ? ev->text : "";
-    if (ev->kind == WIZARD_EV_STEP && ev->index < w->nsteps) {
-        const struct wizard_step *st = &w->steps[ev->index];
+    if (ev->kind == WIZARD_EV_STEP && ev->index < w->nsteps)
         s->running_step = ev->index;
-        textview_add(s->log, st->state == WIZARD_RUNNING ? THEME_INFO : event_role(ev),
-                     "step %zu %s %s: %s", ev->index + 1, st->id, wizard_state_name(st->state),
-                     text);
-    } else if (ev->kind == WIZARD_EV_CALL)
-        textview_add(s->log, event_role(ev), "  call %s", text);
-    else if (ev->kind == WIZARD_EV_CHECK)
-        textview_add(s->log, event_role(ev), "  check %s", text);
-    else if (ev->kind == WIZARD_EV_END)
-        textview_add(s->log, event_role(ev), "end: %s", text);
-    else
-        textview_add(s->log, THEME_INFO, "  note: %s", text);
+    wizscreen_log_event(s->log, w, ev);
     s->a->dirty = true;
 }
 
@@ -413,26 +386,7 @@ void rotscreen_rollback(struct rotscreen *s)
 
 void rotscreen_export(struct rotscreen *s)
 {
-    const char *journal = rotate_journal(s->r);
-    if (journal == NULL) {
-        app_message(s->a, THEME_HINT, "nothing to export: nothing was applied");
-        return;
-    }
-    char *dir = xasprintf("%s/transcripts", s->a->state_dir);
-    char *md = NULL, *jsonl = NULL, *cause = NULL;
-    if (transcript_export(journal, dir, &md, &jsonl, &cause) < 0) {
-        app_message(s->a, THEME_WARN, "%s",
-                    errno == EEXIST && s->exported
-                        ? "the transcript was exported already"
-                        : (cause ? cause : "the transcript could not be written"));
-    } else {
-        xstr_set(&s->exported, md);
-        app_message(s->a, THEME_OK, "transcript: %s and .jsonl", md);
-    }
-    free(md);
-    free(jsonl);
-    free(cause);
-    free(dir);
+    wizscreen_export(s->a, rotate_journal(s->r), &s->exported);
 }
 
 /* ---- resume: the offer, :resume, loading a journal ---- */

@@ -17,6 +17,7 @@
 #include "keymat.h"
 #include "rotscreen_int.h"
 #include "textview.h"
+#include "wizscreen.h"
 #include "xmem.h"
 
 bool rotscreen_prompt_asks(enum rotscreen_prompt p)
@@ -274,64 +275,40 @@ static void submit(struct rotscreen *s)
     free(text);
 }
 
-/* A typed character: into the field, or into the passphrase buffer. */
-static void type_char(struct rotscreen *s, int ch)
+/* A key at a passphrase prompt: typed at the end of the fixed buffer, erased from its end. */
+static void secret_key(char *buf, bool function, int ch)
 {
-    char utf8[MB_LEN_MAX + 1];
-    mbstate_t st = {0};
-    size_t n = wcrtomb(utf8, (wchar_t)ch, &st);
-    if (n == (size_t)-1)
-        return;
-    utf8[n] = '\0';
-    char *buf = secret_buffer(s);
-    if (buf == NULL) {
-        input_insert(s->in, utf8);
-        return;
-    }
+    int key = keymap_normalise(ch);
     size_t len = strlen(buf);
-    if (len + n < ROTSCREEN_PASS_MAX)
-        memcpy(buf + len, utf8, n + 1);
-    OPENSSL_cleanse(utf8, sizeof utf8);
-}
-
-static void erase_char(struct rotscreen *s)
-{
-    char *buf = secret_buffer(s);
-    if (buf == NULL) {
-        input_backspace(s->in);
-        return;
-    }
-    size_t len = strlen(buf);
-    while (len > 0 && ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
-        buf[--len] = '\0';
-    if (len > 0)
-        buf[len - 1] = '\0';
+    if (key == KEY_BACKSPACE) {
+        while (len > 0 && ((unsigned char)buf[len - 1] & 0xc0) == 0x80)
+            buf[--len] = '\0';
+        if (len > 0)
+            buf[len - 1] = '\0';
+    } else if (key == 21 /* C-u */) {
+        OPENSSL_cleanse(buf, ROTSCREEN_PASS_MAX);
+    } else if (!function && ch >= ' ' && ch != 127) {
+        char utf8[MB_LEN_MAX + 1];
+        mbstate_t st = {0};
+        size_t n = wcrtomb(utf8, (wchar_t)ch, &st);
+        if (n != (size_t)-1 && len + n < ROTSCREEN_PASS_MAX)
+            memcpy(buf + len, utf8, n + 1);
+        OPENSSL_cleanse(utf8, sizeof utf8);
+    } /* a passphrase has no cursor: the arrows do nothing */
 }
 
 static void prompt_key(struct rotscreen *s, enum action act, bool function, int ch)
 {
     int key = keymap_normalise(ch);
+    char *buf = secret_buffer(s);
     if (key == KEY_ENTER)
         submit(s);
     else if (key == 27 || act == ACT_CANCEL)
         cancel_prompt(s);
-    else if (key == KEY_BACKSPACE)
-        erase_char(s);
-    else if (key == 21 /* C-u */) {
-        char *buf = secret_buffer(s);
-        if (buf)
-            OPENSSL_cleanse(buf, ROTSCREEN_PASS_MAX);
-        input_kill_line(s->in);
-    } else if (!secret_prompt(s->prompt) && key == KEY_LEFT)
-        input_left(s->in); /* a passphrase has no cursor: it is typed or erased at its end */
-    else if (!secret_prompt(s->prompt) && key == KEY_RIGHT)
-        input_right(s->in);
-    else if (!secret_prompt(s->prompt) && key == KEY_HOME)
-        input_home(s->in);
-    else if (!secret_prompt(s->prompt) && key == KEY_END)
-        input_end(s->in);
-    else if (!function && ch >= ' ' && ch != 127)
-        type_char(s, ch);
+    else if (buf)
+        secret_key(buf, function, ch);
+    else
+        wizscreen_edit_key(s->in, function, ch);
     s->a->dirty = true;
 }
 
@@ -409,21 +386,11 @@ static void screen_key(struct rotscreen *s, enum action act, bool function, int 
     struct textview *tv = s->stage == RS_PLAN || s->stage == RS_PLANNING ? s->plan : s->log;
     if (!function && screen_letter(s, ch))
         return;
+    if (wizscreen_scroll(tv, act)) {
+        a->dirty = true;
+        return;
+    }
     switch (act) {
-    case ACT_UP:
-    case ACT_DOWN:
-        textview_scroll(tv, act == ACT_UP ? -1 : 1);
-        break;
-    case ACT_PAGE_UP:
-    case ACT_PAGE_DOWN:
-        textview_scroll(tv, (act == ACT_PAGE_UP ? -1 : 1) * (LINES / 2));
-        break;
-    case ACT_HOME:
-        textview_top(tv);
-        break;
-    case ACT_END:
-        textview_bottom(tv);
-        break;
     case ACT_BACK:
     case ACT_QUIT:
         rotscreen_leave(s);
