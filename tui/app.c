@@ -15,6 +15,7 @@
 
 #include "activity.h"
 #include "appsetup.h"
+#include "bkscreen.h"
 #include "cmdline.h"
 #include "demo.h"
 #include "dialog.h"
@@ -373,6 +374,7 @@ void app_destroy(struct app *a)
     if (a == NULL)
         return;
     rotscreen_destroy(a->rot); /* before the session: it cancels what the rotation has in flight */
+    bkscreen_destroy(a->bk);   /* and what the backup or restore has */
     for (size_t v = 0; v < VIEW_COUNT; v++)
         if (a->views[v])
             view_table[v]->destroy(a->views[v]);

@@ -46,6 +46,7 @@ struct latency;
 struct sigpipe;
 struct whatif_params;
 struct rotscreen;
+struct bkscreen;
 
 struct app_options {
     const char *config_path; /* --config; NULL: the default search */
@@ -72,7 +73,8 @@ enum app_overlay {
     OVERLAY_FILTER,
     OVERLAY_DIALOG,
     OVERLAY_PRACTICE,
-    OVERLAY_WIZARD /* the rotation screen (tui/rotscreen) in front of the views */
+    OVERLAY_WIZARD, /* the rotation screen (tui/rotscreen) in front of the views */
+    OVERLAY_BACKUP  /* the key backup/restore screen (tui/bkscreen) in front of the views */
 };
 
 enum app_dialog_kind { DIALOG_QUIT, DIALOG_REVALIDATE, DIALOG_INFO, DIALOG_RESUME };
@@ -109,6 +111,7 @@ struct app {
     const char *practice_title;
     struct cmdline *cmdline;
     struct rotscreen *rot; /* the rotation screen, shown or hidden; NULL: none */
+    struct bkscreen *bk;   /* the key backup/restore screen, shown or hidden; NULL: none */
 
     /* Change tracking: rebuild when these move, paint when dirty. */
     uint64_t model_gen, health_gen, activity_gen;

@@ -12,6 +12,7 @@
 #include "activity.h"
 #include "armclient.h"
 #include "azure.h"
+#include "bkscreen.h"
 #include "cmdline.h"
 #include "demo.h"
 #include "dialog.h"
@@ -43,6 +44,9 @@ static const struct command commands[] = {
     {"revalidate", "INSTANCE", "ask an instance to revalidate its TDE protector"},
     {"rotate", "GROUP [vault|offline|file] [FILE]", "the rotation screen (alone: show it again)"},
     {"resume", "[N|GROUP]", "list unfinished rotations, or resume one"},
+    {"backup", "GROUP|VAULT KEY", "the key backup screen (alone: show it again)"},
+    {"restore", "FILE VAULT", "the restore screen for a backup file"},
+    {"restore-test", "FILE VAULT", "the restore screen, as a test into a scratch vault"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -77,9 +81,11 @@ void commands_quit(struct app *a, bool force)
     const char *busy = rotscreen_running(a)
                            ? "a rotation is running (it stops where it is; the next start "
                              "offers to resume it)"
-                       : a->sweeping_since ? "a refresh is running"
-                       : a->practice_fault ? "a practice drill is active (it is cleared on quit)"
-                                           : NULL;
+                       : bkscreen_running(a) ? "a backup or restore is running (it stops where "
+                                               "it is; its journal says what was done)"
+                       : a->sweeping_since   ? "a refresh is running"
+                       : a->practice_fault   ? "a practice drill is active (it is cleared on quit)"
+                                             : NULL;
     if (force || busy == NULL) {
         quit_now(a);
         return;
@@ -179,6 +185,12 @@ static bool go_to(struct app *a, const char *name)
     return false;
 }
 
+static bool is_backup_command(const char *cmd)
+{
+    return strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0 ||
+           strcmp(cmd, "restore-test") == 0;
+}
+
 static bool run_words(struct app *a, char **w, size_t n)
 {
     const char *cmd = w[0];
@@ -213,6 +225,10 @@ static bool run_words(struct app *a, char **w, size_t n)
     }
     if (strcmp(cmd, "resume") == 0) {
         rotscreen_command_resume(a, arg);
+        return true;
+    }
+    if (is_backup_command(cmd)) {
+        bkscreen_command(a, cmd, w + 1, n - 1);
         return true;
     }
     if (strcmp(cmd, "revalidate") == 0 && arg) {
@@ -294,7 +310,8 @@ void commands_complete(struct app *a)
     const char *sp = strchr(line, ' ');
     const char *const *cands;
     const char **owned = NULL; /* a list made here (freed at the end) */
-    size_t n;
+    char **files = NULL;       /* backup files' names (heap strings) */
+    size_t n, nfiles = 0;
     if (sp == NULL) {
         cands = commands_names(&n);
         if (a->read_only) { /* what is not offered is not completed either */
@@ -311,7 +328,13 @@ void commands_complete(struct app *a)
         size_t arg = 0; /* which argument the last word is */
         for (const char *p = sp; *p; p++)
             arg += *p == ' ' && p[1] != ' ';
-        n = arg_candidates(a, cmd, arg, &owned);
+        if (is_backup_command(cmd)) {
+            const char *f = sp + strspn(sp, " ");
+            char *first = arg > 1 ? xstrndup(f, strcspn(f, " ")) : NULL;
+            n = bkscreen_candidates(a, cmd, arg, first, &owned, &files, &nfiles);
+            free(first);
+        } else
+            n = arg_candidates(a, cmd, arg, &owned);
         cands = owned;
         free(cmd);
     }
@@ -328,6 +351,9 @@ void commands_complete(struct app *a)
     free(grown);
     free(listing);
     free(owned);
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
 }
 
 bool commands_theme(struct app *a, const char *name)

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "appsetup.h"
+#include "bkscreen.h"
 #include "commands.h"
 #include "dialog.h"
 #include "engine.h"
@@ -190,9 +191,11 @@ static void draw_header(struct app *a)
         snprintf(p, sizeof p, " [PRACTICE: %s]", a->practice_title);
         add(t, THEME_WARN, p);
     }
-    char rot[200];
+    char rot[200], bk[320];
     if (rotscreen_badge(a, rot, sizeof rot))
         add(t, rotscreen_running(a) ? THEME_INFO : THEME_WARN, rot);
+    if (bkscreen_badge(a, bk, sizeof bk))
+        add(t, bkscreen_running(a) ? THEME_INFO : THEME_WARN, bk);
     char age[96];
     enum theme_role role;
     data_age(a, age, sizeof age, &role);
@@ -347,8 +350,9 @@ void draw_help_build(struct app *a)
     textview_add(a->help, THEME_NORMAL,
                  "  every action above by name, plus: q, q!, goto NAME, filter PATTERN, theme "
                  "NAME, practice [ID|clear], rotate GROUP [vault|offline|file] [FILE] (the "
-                 "rotation screen; alone: show it again)%s. Tab completes; Up/Down walk the "
-                 "history.",
+                 "rotation screen; alone: show it again), backup GROUP|VAULT KEY, restore FILE "
+                 "VAULT, restore-test FILE VAULT (the backup screen; alone: show it again)%s. "
+                 "Tab completes; Up/Down walk the history.",
                  a->read_only ? ""
                               : ", revalidate INSTANCE, resume [N|GROUP] (an unfinished "
                                 "rotation)");
@@ -427,6 +431,8 @@ void draw_frame(struct app *a)
         draw_header(a);
         if (a->overlay == OVERLAY_WIZARD) {
             rotscreen_draw(a, stdscr, 1, LINES - 1, COLS); /* its own footer */
+        } else if (a->overlay == OVERLAY_BACKUP) {
+            bkscreen_draw(a, stdscr, 1, LINES - 1, COLS);
         } else {
             draw_tabs(a);
             const struct view_ops *ops = app_view_ops(a->view);
@@ -458,8 +464,8 @@ void draw_frame(struct app *a)
 void draw_mouse(struct app *a)
 {
     MEVENT ev;
-    if (getmouse(&ev) != OK || a->overlay == OVERLAY_WIZARD)
-        return; /* the rotation screen has keys only */
+    if (getmouse(&ev) != OK || a->overlay == OVERLAY_WIZARD || a->overlay == OVERLAY_BACKUP)
+        return; /* the wizard screens have keys only */
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         enum action act = ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN;
         for (int i = 0; i < 3; i++)

@@ -58,6 +58,7 @@ enum action {
     ACT_PRACTICE,
     ACT_REVALIDATE,
     ACT_ROTATE,
+    ACT_BACKUP,
     ACT_QUIT,
     ACT_COUNT
 };

@@ -11,6 +11,7 @@
 
 #include "activity.h"
 #include "app.h"
+#include "bkscreen.h"
 #include "cmdline.h"
 #include "commands.h"
 #include "dialog.h"
@@ -213,6 +214,9 @@ void app_key(struct app *a, bool function, int ch)
     case OVERLAY_WIZARD:
         rotscreen_key(a, function, ch);
         return;
+    case OVERLAY_BACKUP:
+        bkscreen_key(a, function, ch);
+        return;
     case OVERLAY_NONE:
         break;
     }
@@ -331,6 +335,8 @@ void app_key_action(struct app *a, enum action act)
             app_message(a, THEME_HINT, "revalidate works on the instances view (4)");
         else if (act == ACT_ROTATE && !rotscreen_show(a))
             app_message(a, THEME_HINT, "rotate works on the topology view (1), or :rotate GROUP");
+        else if (act == ACT_BACKUP && !bkscreen_show(a))
+            app_message(a, THEME_HINT, "backup works on the keys view (3), or :backup GROUP");
         break;
     }
     a->dirty = true;

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "bkscreen.h"
 #include "engine.h"
 #include "estate.h"
 #include "fmt.h"
@@ -296,9 +297,32 @@ static bool select_subject(void *p, const char *subject)
     return false;
 }
 
+/* B: the backup screen for the selected key (its row, or one of its versions' rows). */
+static void backup_selected(struct listview *lv, struct app *a)
+{
+    size_t row = listview_row(lv);
+    const char *subject = row == SIZE_MAX ? "" : rows_subject(lv->rows, row);
+    char vault[128] = "", key[128] = "", version[64];
+    const char *slash = strncmp(subject, "key ", 4) == 0 ? strchr(subject + 4, '/') : NULL;
+    if (slash && (size_t)(slash - subject - 4) < sizeof vault) {
+        snprintf(vault, sizeof vault, "%.*s", (int)(slash - subject - 4), subject + 4);
+        snprintf(key, sizeof key, "%s", slash + 1);
+    } else if (model_uri_parse(subject, vault, key, version) < 0) {
+        key[0] = '\0';
+    }
+    if (vault[0] && key[0])
+        bkscreen_backup(a, NULL, vault, key);
+    else
+        app_message(a, THEME_HINT, "select a key (or one of its versions) to back it up");
+}
+
 static bool act(void *p, struct app *a, enum action act)
 {
     struct listview *lv = p;
+    if (act == ACT_BACKUP) {
+        backup_selected(lv, a);
+        return true;
+    }
     if (act == ACT_ENTER) {
         /* Drill down from a version to the instances whose protector it is. */
         size_t row = listview_row(lv);

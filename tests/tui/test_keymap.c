@@ -36,6 +36,9 @@ static void test_table_defaults_parse_and_are_unique(void **state)
     /* The rotation screen's key leaves R free (docs/console.md rebinds refresh to it). */
     assert_int_equal(keymap_lookup(km, 'K'), ACT_ROTATE);
     assert_int_equal(keymap_lookup(km, 'R'), ACT_NONE);
+    /* The backup screen's key, and its name for `:` and keymap files. */
+    assert_int_equal(keymap_lookup(km, 'B'), ACT_BACKUP);
+    assert_int_equal(keymap_action_named("backup")->action, ACT_BACKUP);
     /* Enter in all its spellings. */
     assert_int_equal(keymap_lookup(km, '\r'), ACT_ENTER);
     assert_int_equal(keymap_lookup(km, '\n'), ACT_ENTER);
