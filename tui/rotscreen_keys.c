@@ -291,8 +291,10 @@ static void secret_key(char *buf, bool function, int ch)
         char utf8[MB_LEN_MAX + 1];
         mbstate_t st = {0};
         size_t n = wcrtomb(utf8, (wchar_t)ch, &st);
-        if (n != (size_t)-1 && len + n < ROTSCREEN_PASS_MAX)
+        if (n != (size_t)-1 && len + n < ROTSCREEN_PASS_MAX) {
+            utf8[n] = '\0'; /* wcrtomb does not end the string: the copy takes the NUL too */
             memcpy(buf + len, utf8, n + 1);
+        }
         OPENSSL_cleanse(utf8, sizeof utf8);
     } /* a passphrase has no cursor: the arrows do nothing */
 }
