@@ -170,8 +170,6 @@ static int check_copy(const struct rot_plan *p, char **cause)
     return 0;
 }
 
-static void add_steps(struct rot_plan *p);
-
 int rotplan_build(struct rot_plan *p, const struct model *m, const struct rot_choice *c,
                   int64_t now, char **cause)
 {
@@ -227,7 +225,7 @@ int rotplan_build(struct rot_plan *p, const struct model *m, const struct rot_ch
     }
     if (c->origin == ROT_ORIGIN_OFFLINE && c->escrow)
         snprintf(p->escrow, sizeof p->escrow, "%s", c->escrow);
-    add_steps(p);
+    rotplan_steps(p);
     return 0;
 }
 
@@ -328,7 +326,7 @@ static void register_step(struct rot_plan *p, const char *id, const struct rot_s
     }
 }
 
-static void add_steps(struct rot_plan *p)
+void rotplan_steps(struct rot_plan *p)
 {
     size_t i = step(p, "preconditions", "a rotation starts only from a healthy group",
                     "Check: no critical or high finding for %s, %s, %s, %s; no database "

@@ -104,6 +104,13 @@ int rotplan_build(struct rot_plan *p, const struct model *m, const struct rot_ch
                   int64_t now, char **cause);
 void rotplan_cleanup(struct rot_plan *p);
 
+/*
+ * The step list for the plan's parameters (origin, one vault or two): the
+ * only place the order is decided. rotplan_build calls it; a journal's plan
+ * must list exactly these steps (rotplan_from_json checks).
+ */
+void rotplan_steps(struct rot_plan *p);
+
 /* The server key name SQL gives a copy: {vault}_{key}_{version} (heap). */
 char *rotplan_server_key(const char *vault, const char *key, const char *version);
 

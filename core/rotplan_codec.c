@@ -1,4 +1,5 @@
 /* rotplan — the plan as text and as the journal's JSON (see rotplan.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,26 @@ static int side_from(const cJSON *o, struct rot_side *s, char **cause)
     return 0;
 }
 
+/*
+ * A journal's steps must be the ones tdectl plans for its parameters, in the
+ * same order: an edited journal cannot make a resume run the steps in another
+ * order or skip one.
+ */
+static int same_steps(const struct rot_plan *p, char **cause)
+{
+    struct rot_plan want = *p;
+    wizard_init(&want.w, "rotate");
+    rotplan_steps(&want);
+    bool same = want.w.nsteps == p->w.nsteps;
+    for (size_t i = 0; same && i < p->w.nsteps; i++)
+        same = strcmp(want.w.steps[i].id, p->w.steps[i].id) == 0;
+    wizard_cleanup(&want.w);
+    if (!same)
+        xcause(cause, "the journal's steps are not the ones tdectl plans for this rotation (a "
+                      "step moved, missing or added): refusing a journal that was edited");
+    return same ? 0 : -1;
+}
+
 int rotplan_from_json(struct rot_plan *p, const cJSON *j, char **cause)
 {
     memset(p, 0, sizeof *p);
@@ -151,5 +172,5 @@ int rotplan_from_json(struct rot_plan *p, const cJSON *j, char **cause)
     p->watch_s = (int64_t)watch;
     p->lock_s = (int64_t)lock;
     p->planned = (int64_t)planned;
-    return 0;
+    return same_steps(p, cause);
 }
