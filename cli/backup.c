@@ -406,25 +406,10 @@ static void on_done(struct keybackup *kb, enum keybackup_result result, void *ar
     ((struct runner *)arg)->done = true;
 }
 
-static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
-{
-    (void)e;
-    if (kind == ENGINE_SWEEP_FULL)
-        *(bool *)arg = true;
-}
-
 /* One full sweep first: the wizard reads the model (vaults, keys, registered keys). */
 static void sweep(const struct bk_opts *o, struct session *s)
 {
-    struct loop *loop = session_loop(s);
-    struct engine *e = session_engine(s);
-    bool done = false;
-    engine_on_sweep(e, on_sweep, &done);
-    engine_start(e);
-    int64_t deadline = loop_now(loop) + o->timeout_s * 1000;
-    while (!done && loop_now(loop) < deadline)
-        loop_run_once(loop, 250);
-    engine_on_sweep(e, NULL, NULL);
+    bool done = clisession_sweep(s, o->timeout_s * 1000);
     fprintf(stderr, "tdectl %s: %s\n", o->cmd,
             done ? "the estate was read"
                  : "the estate was not read in time: going on with what was");

@@ -25,11 +25,6 @@ struct check_opts {
     long timeout_s;
 };
 
-struct sweep_wait {
-    struct loop *loop;
-    bool done;
-};
-
 static void usage(FILE *out)
 {
     fputs("usage: tdectl check [--json] [--group NAME] [--config FILE] [--timeout SECONDS]\n"
@@ -85,33 +80,13 @@ static int parse(int argc, char **argv, struct check_opts *o)
     return 0;
 }
 
-static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
-{
-    struct sweep_wait *w = arg;
-    (void)e;
-    if (kind == ENGINE_SWEEP_FULL) {
-        w->done = true;
-        loop_stop(w->loop);
-    }
-}
-
-static void on_deadline(struct loop *loop, void *arg)
-{
-    (void)arg;
-    loop_stop(loop);
-}
-
 /* Runs the sweep and prints the verdict; the exit status. */
 static int run(const struct check_opts *o, struct session *s)
 {
     char *cause = NULL;
     struct loop *loop = session_loop(s);
-    struct sweep_wait w = {loop, false};
-    engine_on_sweep(session_engine(s), on_sweep, &w);
     int64_t start = loop_now(loop);
-    loop_timer(loop, (o->timeout_s ? o->timeout_s : DEFAULT_TIMEOUT_S) * 1000, on_deadline, NULL);
-    engine_start(session_engine(s));
-    loop_run(loop);
+    bool complete = clisession_sweep(s, (o->timeout_s ? o->timeout_s : DEFAULT_TIMEOUT_S) * 1000);
     const struct model *m = engine_model(session_engine(s));
     struct health *h = health_create();
     int64_t now = loop_wall(loop);
@@ -124,7 +99,7 @@ static int run(const struct check_opts *o, struct session *s)
                               .whatif = &wp,
                               .now_ms = now,
                               .group = o->group,
-                              .sweep_complete = w.done,
+                              .sweep_complete = complete,
                               .sweep_ms = loop_now(loop) - start,
                               .requests = es.requests,
                               .failures = es.failures,

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "engine.h"
+#include "loop.h"
 #include "session.h"
 #include "xmem.h"
 
@@ -44,4 +46,26 @@ void clisession_cleanup(struct clisession *cs)
     if (cs->inited)
         config_cleanup(&cs->cfg);
     cs->inited = cs->loaded = false;
+}
+
+static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
+{
+    (void)e;
+    if (kind == ENGINE_SWEEP_FULL)
+        *(bool *)arg = true;
+}
+
+bool clisession_sweep(struct session *s, int64_t timeout_ms)
+{
+    struct loop *loop = session_loop(s);
+    struct engine *e = session_engine(s);
+    bool done = false;
+    engine_on_sweep(e, on_sweep, &done);
+    engine_start(e);
+    int64_t deadline = loop_now(loop) + timeout_ms;
+    while (!done && loop_now(loop) < deadline)
+        loop_run_once(loop,
+                      (int)(deadline - loop_now(loop) < 250 ? deadline - loop_now(loop) : 250));
+    engine_on_sweep(e, NULL, NULL);
+    return done;
 }

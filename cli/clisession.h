@@ -17,6 +17,7 @@
 #define TDECTL_CLISESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -40,6 +41,12 @@ int clisession_load(struct clisession *cs, const struct clisession_options *o, c
 int clisession_start(struct clisession *cs, char **cause);
 /* Both. */
 int clisession_open(struct clisession *cs, const struct clisession_options *o, char **cause);
+/*
+ * Starts the session's engine and runs its loop until the first full sweep
+ * ends (true) or timeout_ms passed (false: the model holds what was read).
+ * Loop passes, not loop_run: commands wait on the same loop again afterwards.
+ */
+bool clisession_sweep(struct session *s, int64_t timeout_ms);
 /* Destroys the session (cancelling what is in flight), then the configuration. */
 void clisession_cleanup(struct clisession *cs);
 

@@ -295,8 +295,7 @@ struct run {
     struct clisession cs;
     struct loop *loop;
     struct health *health;
-    bool done;      /* the machine (or the sweep) called back */
-    bool timed_out; /* the sweep's deadline passed */
+    bool done; /* the machine called back */
     bool quiet;
 };
 
@@ -321,31 +320,14 @@ static void on_done(struct rotate *r, void *arg)
     loop_wake(run->loop);
 }
 
-static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
-{
-    (void)e;
-    struct run *run = arg;
-    if (kind == ENGINE_SWEEP_FULL && !run->done) {
-        run->done = true;
-        loop_wake(run->loop);
-    }
-}
-
-static void on_deadline(struct loop *loop, void *arg)
-{
-    struct run *run = arg;
-    run->timed_out = true;
-    loop_wake(loop);
-}
-
 /*
- * Waits for the machine (or a sweep) to call back. Passes, not loop_run: the
- * command waits several times on one loop, and loop_stop's flag stays set.
+ * Waits for the machine to call back. Passes, not loop_run: the command
+ * waits several times on one loop, and loop_stop's flag stays set.
  */
 static void wait_done(struct run *run)
 {
     run->done = false;
-    while (!run->done && !run->timed_out)
+    while (!run->done)
         loop_run_once(run->loop, -1);
 }
 
@@ -394,14 +376,7 @@ static struct rotate *make_rotate(struct run *run, const char *state_dir, long s
 /* One full sweep: the model and the findings the plan and the preconditions use. */
 static int sweep(struct run *run)
 {
-    engine_on_sweep(session_engine(run->cs.s), on_sweep, run);
-    uint64_t t = loop_timer(run->loop, SWEEP_TIMEOUT_S * 1000, on_deadline, run);
-    engine_start(session_engine(run->cs.s));
-    wait_done(run);
-    loop_timer_cancel(run->loop, t);
-    run->timed_out = false;
-    engine_on_sweep(session_engine(run->cs.s), NULL, NULL);
-    if (!run->done) {
+    if (!clisession_sweep(run->cs.s, SWEEP_TIMEOUT_S * 1000)) {
         fprintf(stderr, "tdectl rotate: the estate could not be read within %d s\n",
                 SWEEP_TIMEOUT_S);
         return -1;
