@@ -82,6 +82,11 @@ int rotate_may_change(const struct rotate *r, const char *reason, char **cause);
 void rotate_audit(struct rotate *r, const char *event, const char *reason);
 void rotate_run(struct rotate *r); /* the next step (or the end) */
 int64_t rotate_wall_cb(void *arg);
+/* rotate_gate.c: the checks before any change, and the lock. */
+char *rotate_scope_findings(const struct model *m, const struct health *h, const char *group);
+char *rotate_judge(const struct rotate *r);  /* why apply or resume is refused now; NULL: nothing */
+void rotate_preconditions(struct rotate *r); /* the step */
+void rotate_take_lock(struct rotate *r);     /* the step */
 /* Reads the group again, then fn(r). */
 void rotate_reread(struct rotate *r, void (*fn)(struct rotate *r));
 
