@@ -56,9 +56,15 @@ char *armid_location(const char *location)
         return NULL;
     size_t o = 0;
     char *out = xmalloc(strlen(location) + 1);
-    for (const char *p = location; *p; p++) {
-        if (!isspace((unsigned char)*p))
-            out[o++] = (char)tolower((unsigned char)*p);
+    for (const unsigned char *p = (const unsigned char *)location; *p; p++) {
+        if (*p == ' ' || *p == '\t')
+            continue;
+        /* Region names are ASCII letters and digits: anything else is not one. */
+        if (!isalnum(*p) || *p >= 0x80 || o >= ARMID_LOCATION_MAX) {
+            o = 0;
+            break;
+        }
+        out[o++] = (char)tolower(*p);
     }
     out[o] = '\0';
     if (o == 0) {

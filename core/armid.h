@@ -16,7 +16,14 @@
 char *armid_segment(const char *id, const char *word);
 /* The last non-empty segment (a query, if any, is ignored), NULL when none. */
 char *armid_last(const char *id);
-/* A region name normalised: "Japan East" -> "japaneast"; NULL when empty. */
+/* The longest region name kept (Azure's are under 25 characters). */
+#define ARMID_LOCATION_MAX 64
+/*
+ * A region name normalised: "Japan East" -> "japaneast"; NULL when empty, longer
+ * than ARMID_LOCATION_MAX, or holding anything but ASCII letters, digits, spaces
+ * and tabs (a hostile answer's control characters or invalid UTF-8 never reach
+ * the model, the JSON of `tdectl check` or the screen).
+ */
 char *armid_location(const char *location);
 
 #endif

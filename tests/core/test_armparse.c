@@ -81,6 +81,18 @@ static void test_armid(void **state)
     assert_str(armid_location("   "), NULL);
     assert_str(armid_location(""), NULL);
     assert_str(armid_location(NULL), NULL);
+    /* Hostile: control characters, invalid UTF-8, non-ASCII, punctuation, too long. */
+    assert_str(armid_location("eastus2\x1b[2J"), NULL);
+    assert_str(armid_location("eastus2\xff\xfe"), NULL);
+    assert_str(armid_location("east\r\nus"), NULL);
+    assert_str(armid_location("\xc3\xa9tats"), NULL);
+    assert_str(armid_location("east-us"), NULL);
+    char longest[ARMID_LOCATION_MAX + 2];
+    memset(longest, 'a', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    assert_str(armid_location(longest), NULL);
+    longest[ARMID_LOCATION_MAX] = '\0';
+    assert_str(armid_location(longest), longest);
     /* A 1 MB id: nothing quadratic, nothing lost. */
     size_t big = 1u << 20;
     char *huge = xmalloc(big + 32);
