@@ -368,7 +368,9 @@ void model_pec_cleanup(struct model_pec *p);
 /*
  * Key URIs. normalise: lower-case scheme and host, drop ":443" and trailing
  * slashes, keep the path's case; NULL when it is not an https key or vault URI.
- * parse: the vault name (lower-case), key name and version ("" when absent).
+ * parse: the vault name (lower-case), key name and version ("" when absent);
+ * -1 when one of them holds anything but ASCII letters, digits and '-' (Key
+ * Vault's own rule), so a garbled identifier never names some other key.
  */
 char *model_uri_normalise(const char *uri);
 int model_uri_parse(const char *uri, char vault[128], char key[128], char version[64]);

@@ -34,12 +34,21 @@ char *model_uri_normalise(const char *uri)
     return out;
 }
 
+/*
+ * Vault names, key names and versions are ASCII letters, digits and '-' in Key
+ * Vault: anything else (a hostile answer's control characters, invalid UTF-8,
+ * spaces) makes the URI not a key URI rather than the name of another key.
+ */
 static bool copy_segment(const char *from, size_t len, char *out, size_t size, bool lower)
 {
     if (len >= size)
         return false;
-    for (size_t i = 0; i < len; i++)
-        out[i] = lower ? (char)tolower((unsigned char)from[i]) : from[i];
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)from[i];
+        if (c >= 0x80 || !(isalnum(c) || c == '-'))
+            return false;
+        out[i] = lower ? (char)tolower(c) : (char)c;
+    }
     out[len] = '\0';
     return true;
 }

@@ -47,7 +47,11 @@ static void test_uri_parse(void **state)
     assert_string_equal(key, "");
     const char *bad[] = {
         "https://kv1.vault.azure.net/secrets/s", "https://kv1.vault.azure.net/keys/",
-        "https://kv1.vault.azure.net/keys/k/v/extra", "https://localhost/keys/k", "not a uri"};
+        "https://kv1.vault.azure.net/keys/k/v/extra", "https://localhost/keys/k", "not a uri",
+        /* Hostile: escapes, invalid UTF-8, spaces, punctuation in a name or version. */
+        "https://kv1.vault.azure.net/keys/tde\x1b[2J", "https://kv1.vault.azure.net/keys/k\xff",
+        "https://kv1.vault.azure.net/keys/k/" V1 "\r\n", "https://kv1.vault.azure.net/keys/a b",
+        "https://kv1.vault.azure.net/keys/k_1", "https://k\x07v.vault.azure.net/keys/k"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(model_uri_parse(bad[i], vault, key, version), -1);
         assert_string_equal(vault, ""); /* nothing half-filled */
