@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "textsafe.h"
 #include "xmem.h"
 
 /* Longest member name a path step may have; Azure's are far shorter. */
@@ -120,7 +121,7 @@ char *json_dup_enum(const cJSON *obj, const char *path, const char *const *known
         if (strcasecmp(s, known[i]) == 0)
             return xstrdup(known[i]);
     }
-    return xstrdup(s);
+    return textsafe_copy(s); /* shown as sent, but never a terminal escape or bad UTF-8 */
 }
 
 bool json_bool(const cJSON *obj, const char *path, bool dflt)

@@ -46,8 +46,10 @@ char *json_dup_lower(const cJSON *obj, const char *path);
 char *json_dup_upper(const cJSON *obj, const char *path);
 /*
  * An enum member: the canonical spelling from known (a NULL-terminated list)
- * when it matches case-insensitively, else a copy of the text as sent; NULL
- * when absent, empty or not a string. Enums are case-insensitive on the wire.
+ * when it matches case-insensitively, else a copy of the text as sent (made
+ * safe by textsafe_copy: an unknown value is shown, never acted on by a
+ * terminal); NULL when absent, empty or not a string. Enums are
+ * case-insensitive on the wire.
  */
 char *json_dup_enum(const cJSON *obj, const char *path, const char *const *known);
 /* A boolean member, dflt when absent or not a boolean. */

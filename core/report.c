@@ -12,6 +12,7 @@
 #include "estate.h"
 #include "healclock.h"
 #include "observed.h"
+#include "textsafe.h"
 #include "xmem.h"
 
 /*
@@ -281,6 +282,23 @@ static void add_meta(cJSON *doc, const struct report_input *in, const struct sco
     cJSON_AddNumberToObject(sw, "failures", (double)in->failures);
 }
 
+/*
+ * Every string of the document made safe (textsafe.h): names, states and
+ * evidence come from Azure's answers, and both the text (a terminal) and the
+ * JSON (UTF-8 only) are printed from the document.
+ */
+static void clean_strings(cJSON *node)
+{
+    for (; node; node = node->next) {
+        if (cJSON_IsString(node) && !textsafe_clean(node->valuestring)) {
+            char *safe = textsafe_copy(node->valuestring);
+            cJSON_SetValuestring(node, safe); /* never longer: copied in place */
+            free(safe);
+        }
+        clean_strings(node->child);
+    }
+}
+
 struct report *report_create(const struct report_input *in, char **cause)
 {
     struct scope s;
@@ -314,6 +332,7 @@ struct report *report_create(const struct report_input *in, char **cause)
     size_t *counts = r->counts;
     cJSON *findings = cJSON_AddArrayToObject(r->doc, "findings");
     bool blind = add_findings(findings, in, &s, counts);
+    clean_strings(r->doc);
     r->status = judge(counts, blind, in->sweep_complete, ninst == 0);
     r->summary = summarise(r->status, counts, in->sweep_complete, findings);
     cJSON_AddStringToObject(status, "name", report_status_name(r->status));

@@ -19,6 +19,10 @@
  * the pair, its two instances, the vaults they use and those vaults' keys and
  * private endpoints, the group's subscription, and estate-wide D01.
  *
+ * Hostile text: every string of the report (names, states, evidence quoting
+ * Azure's answers) goes through textsafe_copy, so neither the text nor the
+ * JSON carries a terminal escape or invalid UTF-8.
+ *
  * Ownership: struct report is opaque (create/destroy); it copies what it
  * needs, so the model and health may change afterwards. Text and JSON are
  * heap strings the caller frees. Errors: NULL and *cause for an unknown

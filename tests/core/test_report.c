@@ -1,6 +1,7 @@
 /* report: the check verdict (status, scope, text, JSON) over the in-memory demo estate. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -128,6 +129,39 @@ static void test_lost_access_is_critical(void **state)
     teardown_run(&r);
 }
 
+/* No control character (but the layout's, in allowed) and no byte UTF-8 never uses. */
+static void assert_safe(const char *text, const char *allowed)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (strchr(allowed, *p))
+            continue;
+        if (*p < 0x20 || *p == 0x7f || *p >= 0xf8 || *p == 0xc0 || *p == 0xc1)
+            fail_msg("unsafe byte 0x%02x at %zu in:\n%s", *p,
+                     (size_t)(p - (const unsigned char *)text), text);
+    }
+}
+
+static void test_hostile_text_is_made_safe(void **state)
+{
+    (void)state;
+    struct run r;
+    setup_run(&r);
+    /* A protector type as an ARM answer could send it: escapes and invalid UTF-8. */
+    struct model_instance *mi = support_mi(r.m, SUPPORT_MI_EUS2);
+    free(mi->protector.type);
+    mi->protector.type = strdup("Evil\x1b[2J\x1b]52;c;cHduZWQ=\x07\xff\xc0\xaf\r\nEnd");
+    struct report *rep = judge(&r);
+    char *text = report_text(rep), *json = report_json(rep);
+    assert_non_null(strstr(text, "Evil [2J ]52;c;cHduZWQ= ???  End"));
+    assert_safe(text, "\n");
+    assert_safe(json, "\n\t");
+    assert_non_null(strstr(json, "Evil [2J ]52;c;cHduZWQ= ???  End"));
+    free(text);
+    free(json);
+    report_destroy(rep);
+    teardown_run(&r);
+}
+
 static void test_unknown_when_blind_or_incomplete(void **state)
 {
     (void)state;
@@ -202,6 +236,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_healthy_is_ok),
+        cmocka_unit_test(test_hostile_text_is_made_safe),
         cmocka_unit_test(test_lost_access_is_critical),
         cmocka_unit_test(test_unknown_when_blind_or_incomplete),
         cmocka_unit_test(test_group_scope),
