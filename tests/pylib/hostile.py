@@ -23,8 +23,9 @@ counts what it sent (stats()).
     slow-headers  a status line, then an endless header trickled a byte every 50 ms
     slow-body     200, Content-Length 60 000 (under the test's cap), then the body a byte every 50 ms
     silent        reads the request, never answers (holds the connection open)
-    bad-utf8      403 with an Azure error body whose code and message hold invalid
-                  UTF-8, terminal escapes (clear screen, title, OSC 52) and control bytes
+    bad-utf8      403 with an Azure error body whose code and message hold raw invalid
+                  UTF-8, and the message terminal escapes (clear screen, window title,
+                  OSC 52 clipboard) and control bytes as JSON escapes, and a lone surrogate
     deep          200, a JSON body nested 30 000 levels deep (60 kB)
     evil-names    azsim's answer with EVIL_TEXT (raw invalid UTF-8, and the escapes as
                   JSON \\u001b ...) appended to every string member named as in
@@ -46,7 +47,6 @@ Use:
 """
 
 import datetime
-import gzip  # noqa: F401  (documentation: the gzip mode is zlib with a gzip header)
 import http.client
 import json
 import os
@@ -178,10 +178,6 @@ def evil_names(value, every=False):
     return text.replace(json.dumps(marker)[1:-1], json_escaped(EVIL_TEXT.decode("latin-1")))
 
 
-class _Closed(Exception):
-    pass
-
-
 class Hostile:
     """The proxy: one listening socket on 127.0.0.1, a thread per connection."""
 
@@ -309,7 +305,7 @@ class Hostile:
                     req = self._read_request(tls)
                     if req is None or not self._answer(tls, *req):
                         return
-            except (_Closed, OSError, ssl.SSLError, ValueError):
+            except (OSError, ssl.SSLError, ValueError):
                 return
         finally:
             for sock in (tls, raw):
