@@ -296,8 +296,9 @@ class HostileTest(unittest.TestCase):
                 self.assertLess(max(rss, jrss), RSS_MAX_MB)
 
     def test_04_watch(self):
-        """tdectl watch behind a vault that streams, stalls, then heals: /metrics keeps
-        answering at once, the vault's series go to 0 and back, memory stays bounded."""
+        """tdectl watch behind a vault that streams without end, stalls, then heals:
+        /metrics keeps answering at once, the vault's series go to 0 and back, memory
+        stays bounded."""
         h, config = self.proxy("chunked", VAULT)
         err_path = os.path.join(self.tmp.name, "watch.stderr")
         with open(err_path, "w") as err:
@@ -319,15 +320,16 @@ class HostileTest(unittest.TestCase):
                         for line in r.text.splitlines() if line and not line.startswith("#")}
 
             def vault_up(want):
+                # The other vault's series appears with its first probe: wait for it too.
                 s = scrape()
-                return s if s.get(up % "kv-tde-eus2") == want else None
+                return s if (s.get(up % "kv-tde-eus2") == want and
+                             s.get(up % "kv-tde-cus") == 1) else None
 
-            for mode in ("chunked", "gzip", "silent", "slow-headers"):
+            for mode in ("chunked", "silent"):  # an endless body, then a stall
                 h.clear()
                 h.rule(mode, host=VAULT)
                 before = h.stats().get(mode, {}).get("hits", 0)
-                s = self.wait(lambda: vault_up(0), "kv-tde-eus2 down (%s)" % mode, 30)
-                self.assertEqual(s[up % "kv-tde-cus"], 1, mode)
+                self.wait(lambda: vault_up(0), "kv-tde-eus2 down, kv-tde-cus up (%s)" % mode, 30)
                 # The next probe of the hostile vault: /metrics answers while it runs.
                 self.wait(lambda: h.stats().get(mode, {}).get("hits", 0) > before,
                           "a probe meeting %s" % mode, 30)
@@ -427,7 +429,8 @@ class HostileTest(unittest.TestCase):
             c.stop()
             return None, hwm, key_s
         except BaseException as e:
-            return AssertionError("evil-strings: %s\n%s" % (e, c.screen() if c.started else "")), 0, 0
+            screen = c.screen() if c.started else ""
+            return AssertionError("evil-strings: %s\n%s" % (e, screen)), 0, 0
         finally:
             c.cleanup()
             h.stop()

@@ -21,7 +21,8 @@ counts what it sent (stats()).
     gzip          200, Content-Encoding gzip, chunked: an endless stream of gzip'd spaces
                   (~1000:1, a decompression bomb)
     slow-headers  a status line, then an endless header trickled a byte every 50 ms
-    slow-body     200, Content-Length 60 000 (under the test's cap), then the body a byte every 50 ms
+    slow-body     200, Content-Length 60 000 (under the test's cap), then the body a
+                  byte every 50 ms
     silent        reads the request, never answers (holds the connection open)
     bad-utf8      403 with an Azure error body whose code and message hold raw invalid
                   UTF-8, and the message terminal escapes (clear screen, window title,
