@@ -148,6 +148,17 @@ out:
 
 /* -- lists ------------------------------------------------------------------------------------ */
 
+/*
+ * A list item whose kid is not a key identifier makes the page unusable rather
+ * than being skipped: a skipped item would read as a key that is not there,
+ * and a missing protector key is a CRITICAL finding; an unreadable page is D01.
+ */
+static int bad_kid(const char *where, char **cause)
+{
+    xcause(cause, "%s.kid: not a Key Vault key identifier", where);
+    return -1;
+}
+
 static int key_name_item(const cJSON *elem, const char *where, void *slot, void *arg, char **cause)
 {
     (void)arg;
@@ -160,7 +171,7 @@ static int key_name_item(const cJSON *elem, const char *where, void *slot, void 
     if (kid == NULL)
         return -1;
     if (parse_kid(kid, NULL, name, version) < 0)
-        return 1;
+        return bad_kid(where, cause);
     *(char **)slot = xstrdup(name);
     return 0;
 }
@@ -194,7 +205,7 @@ static int version_item(const cJSON *elem, const char *where, void *slot, void *
         return -1;
     if (parse_kid(kid, &v->kid, name, version) < 0 || version[0] == '\0') {
         model_version_cleanup(v);
-        return 1;
+        return bad_kid(where, cause);
     }
     v->version = xstrdup(version);
     read_attributes(elem, v);
@@ -229,7 +240,7 @@ static int deleted_item(const cJSON *elem, const char *where, void *slot, void *
     if (kid == NULL)
         return -1;
     if (parse_kid(kid, NULL, name, version) < 0)
-        return 1;
+        return bad_kid(where, cause);
     d->name = xstrdup(name);
     d->recovery_id = json_dup(elem, "recoveryId");
     d->deleted_date = json_int64_or(elem, "deletedDate", 0);

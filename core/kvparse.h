@@ -34,11 +34,12 @@
 int kvparse_key_bundle(const char *body, size_t len, struct model_version *out, char **key_name,
                        char **cause);
 
-/* A /keys page: key names from the versionless kids; items whose kid does not parse are skipped. */
+/* A /keys page: key names from the kids; a kid that does not parse fails the page. */
 int kvparse_key_list(const char *body, size_t len, char ***names, size_t *n, char **next_link,
                      char **cause);
 
-/* A /keys/{name}/versions page: version, kid, attributes (no material); unparsable kids skipped. */
+/* A /keys/{name}/versions page: version, kid, attributes (no material); a kid without a
+ * version or that does not parse fails the page. */
 int kvparse_version_list(const char *body, size_t len, struct model_version **versions, size_t *n,
                          char **next_link, char **cause);
 

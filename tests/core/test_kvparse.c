@@ -150,7 +150,8 @@ static void test_lists_degenerate(void **state)
         {"{\"nextLink\":null}", "value: missing"},
         {"{\"value\":{}}", "value: expected an array"},
         {"{\"value\":[1]}", "value[0]: expected an object"},
-        {"{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/a\"},{}]}",
+        {"{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/a/"
+         "00000000000000000000000000000001\"},{}]}",
          "value[1].kid: missing"},
         {"{\"value\":[{\"kid\":false}]}", "value[0].kid: expected a string"},
         {"{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/a\"}", "body: not valid JSON"},
@@ -176,17 +177,17 @@ static void test_lists_degenerate(void **state)
     }
 }
 
-static void test_lists_skip(void **state)
+static void test_lists_refuse_garbled_kids(void **state)
 {
     (void)state;
-    /* Items whose kid does not parse are skipped; versions need a version. */
+    /* Every item parses: names, versions and deleted entries. */
     static const char body[] =
-        "{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/a\"},"
-        "{\"kid\":\"not a url\"},{\"kid\":\"https://v.vault.azure.net/secrets/s\"},"
+        "{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/a/"
+        "00000000000000000000000000000001\"},"
         "{\"kid\":\"https://V.vault.azure.net:443/keys/B/0123456789abcdef0123456789abcdef\","
         "\"attributes\":{\"enabled\":false,\"exp\":1700000000,\"created\":1600000000},"
         "\"recoveryId\":\"https://v.vault.azure.net/deletedkeys/B\",\"deletedDate\":5,"
-        "\"scheduledPurgeDate\":\"6\"},{\"kid\":\"https://v.vault.azure.net/keys/\"}],"
+        "\"scheduledPurgeDate\":\"6\"}],"
         "\"nextLink\":null}";
     size_t len = strlen(body), n;
     char **names, *next = (char *)1;
@@ -200,15 +201,16 @@ static void test_lists_skip(void **state)
     free(names);
     struct model_version *vs;
     assert_int_equal(kvparse_version_list(body, len, &vs, &n, NULL, NULL), 0);
-    assert_int_equal(n, 1);
-    assert_string_equal(vs[0].version, "0123456789abcdef0123456789abcdef");
-    assert_string_equal(vs[0].kid,
+    assert_int_equal(n, 2);
+    assert_string_equal(vs[1].version, "0123456789abcdef0123456789abcdef");
+    assert_string_equal(vs[1].kid,
                         "https://v.vault.azure.net/keys/B/0123456789abcdef0123456789abcdef");
-    assert_false(vs[0].enabled);
-    assert_int_equal(vs[0].exp, 1700000000);
-    assert_int_equal(vs[0].created, 1600000000);
-    assert_null(vs[0].kty);
-    model_version_cleanup(&vs[0]);
+    assert_false(vs[1].enabled);
+    assert_int_equal(vs[1].exp, 1700000000);
+    assert_int_equal(vs[1].created, 1600000000);
+    assert_null(vs[1].kty);
+    for (size_t i = 0; i < n; i++)
+        model_version_cleanup(&vs[i]);
     free(vs);
     struct kv_deleted *ds;
     assert_int_equal(kvparse_deleted_list(body, len, &ds, &n, NULL, NULL), 0);
@@ -220,6 +222,46 @@ static void test_lists_skip(void **state)
     assert_null(ds[0].recovery_id);
     kvparse_deleted_free(ds, n);
     kvparse_deleted_free(NULL, 0);
+
+    /*
+     * One item whose kid is not a key identifier fails the page, naming the
+     * item: skipped, it would read as a key that is not there (a missing
+     * protector key is CRITICAL), while a page that cannot be read is D01.
+     */
+    static const char *const garbled[] = {
+        "not a url",
+        "https://v.vault.azure.net/secrets/s",
+        "https://v.vault.azure.net/keys/",
+        "https://v.vault.azure.net/keys/bad\\u001bname",
+        "https://v.vault.azure.net/keys/a b",
+    };
+    for (size_t i = 0; i < sizeof(garbled) / sizeof(garbled[0]); i++) {
+        char *page = xasprintf("{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/ok/"
+                               "00000000000000000000000000000001\"},{\"kid\":\"%s\"}]}",
+                               garbled[i]);
+        char *cause = NULL;
+        names = (char **)1;
+        assert_int_equal(kvparse_key_list(page, strlen(page), &names, &n, NULL, &cause), -1);
+        assert_string_equal(cause, "value[1].kid: not a Key Vault key identifier");
+        free(cause);
+        cause = NULL;
+        assert_int_equal(kvparse_version_list(page, strlen(page), &vs, &n, NULL, &cause), -1);
+        assert_string_equal(cause, "value[1].kid: not a Key Vault key identifier");
+        free(cause);
+        cause = NULL;
+        assert_int_equal(kvparse_deleted_list(page, strlen(page), &ds, &n, NULL, &cause), -1);
+        assert_string_equal(cause, "value[1].kid: not a Key Vault key identifier");
+        free(cause);
+        free(page);
+    }
+    /* A versions page item must name its version. */
+    static const char versionless[] =
+        "{\"value\":[{\"kid\":\"https://v.vault.azure.net/keys/a\"}]}";
+    char *cause = NULL;
+    assert_int_equal(kvparse_version_list(versionless, strlen(versionless), &vs, &n, NULL, &cause),
+                     -1);
+    assert_string_equal(cause, "value[0].kid: not a Key Vault key identifier");
+    free(cause);
     /* An empty page with a next link. */
     static const char empty[] = "{\"value\":[],\"nextLink\":\"https://x/keys?s=1\"}";
     assert_int_equal(kvparse_key_list(empty, strlen(empty), &names, &n, &next, NULL), 0);
@@ -895,7 +937,7 @@ int main(void)
         cmocka_unit_test(test_bundle_degenerate),
         cmocka_unit_test(test_bundle_tolerant),
         cmocka_unit_test(test_lists_degenerate),
-        cmocka_unit_test(test_lists_skip),
+        cmocka_unit_test(test_lists_refuse_garbled_kids),
         cmocka_unit_test(test_rotation_degenerate),
         cmocka_unit_test(test_value_degenerate),
         cmocka_unit_test(test_fingerprint_spellings),
