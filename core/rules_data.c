@@ -65,6 +65,9 @@ static void instance_parts(struct rules_eval *ev, const struct model_instance *m
     part(ev, &ps, &mi->keys_fresh, "registered keys", HEALTH_HIGH);
     part(ev, &ps, &mi->protector_fresh, "encryption protector", HEALTH_HIGH);
     part(ev, &ps, &mi->dbs_fresh, "databases", HEALTH_HIGH);
+    /* Without a region, which vault is the instance's primary cannot be judged. */
+    if (rules_read(&mi->arm_fresh) && mi->location == NULL)
+        note(&ps, HEALTH_HIGH, "instance region (location missing or not a region name)");
     if (estate_protector_is_akv(mi) &&
         model_uri_parse(mi->protector.uri, vault, key, version) == 0 &&
         model_vault(ev->m, vault) == NULL) {
@@ -118,6 +121,8 @@ static void vault_parts(struct rules_eval *ev, const struct model_vault *v)
     struct parts ps = {0};
     char piece[320];
     part(ev, &ps, &v->arm_fresh, "vault properties", HEALTH_HIGH);
+    if (rules_read(&v->arm_fresh) && v->location == NULL)
+        note(&ps, HEALTH_HIGH, "vault region (location missing or not a region name)");
     if (!v->deleted) {
         part(ev, &ps, &v->keys_fresh, "key list", HEALTH_HIGH);
         if (v->rbac)

@@ -445,6 +445,18 @@ static void test_unreadable_entities(void **state)
     health_evaluate(h, m, NOW, NULL);
     assert_contains(must_find(h, "D01", "instance sqlmi-prod-cus")->evidence,
                     "vault kv-elsewhere of its protector is not in the model");
+    /*
+     * A region tdectl could not read (a hostile or garbled location is dropped by
+     * armid) leaves key access unjudged: UNKNOWN, never a silent OK.
+     */
+    xstr_set(&MC(m)->location, NULL);
+    xstr_set(&support_vault(m, "kv-tde-eus2")->location, NULL);
+    health_evaluate(h, m, NOW, NULL);
+    f = must_find(h, "D01", "instance sqlmi-prod-cus");
+    assert_int_equal(f->sev, HEALTH_HIGH);
+    assert_contains(f->evidence, "instance region (location missing or not a region name)");
+    assert_contains(must_find(h, "D01", "vault kv-tde-eus2")->evidence,
+                    "vault region (location missing or not a region name)");
     health_destroy(h);
     model_destroy(m);
 }
