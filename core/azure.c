@@ -226,7 +226,7 @@ static char *url_authority(const char *url)
     return out;
 }
 
-static bool same_authority(const char *a_url, const char *b_url)
+bool azure_same_authority(const char *a_url, const char *b_url)
 {
     char *a = url_authority(a_url), *b = url_authority(b_url);
     bool same = a && b && strcmp(a, b) == 0;
@@ -522,7 +522,7 @@ static void on_page_reply(const struct az_reply *r, void *arg)
         free(next);
         return;
     }
-    if (!same_authority(next, p->host)) {
+    if (!azure_same_authority(next, p->host)) {
         /* Never send a token to a host the list was not asked from. */
         page_fail(p, &r->st, CORE_ERR_PARSE, "nextLink points to another host");
         free(next);
@@ -621,7 +621,8 @@ static void lro_polled(struct az_call *o, const struct az_reply *r)
         lro_fail(o, r, CORE_ERR_PARSE, NULL, why);
         free(why);
     } else if (strcasecmp(status, "Succeeded") == 0) {
-        if (resource && same_authority(resource, o->url) && strcasecmp(o->method, "POST") != 0)
+        if (resource && azure_same_authority(resource, o->url) &&
+            strcasecmp(o->method, "POST") != 0)
             xstr_set(&o->url, resource);
         lro_final(o, r);
     } else if (strcasecmp(status, "Failed") == 0 || strcasecmp(status, "Canceled") == 0 ||
@@ -657,13 +658,13 @@ static void lro_started(struct az_call *o, const struct az_reply *r)
         lro_fail(o, r, CORE_ERR_PARSE, NULL, "202 Accepted without a status to follow");
         return;
     }
-    if (!same_authority(poll, o->url)) {
+    if (!azure_same_authority(poll, o->url)) {
         lro_fail(o, r, CORE_ERR_PARSE, NULL, "the operation's status URL points to another host");
         return;
     }
     o->async = r->azure_async_operation != NULL;
     o->poll_url = xstrdup(poll);
-    if (r->location && same_authority(r->location, o->url))
+    if (r->location && azure_same_authority(r->location, o->url))
         o->location = xstrdup(r->location);
     o->lro_stage = LRO_POLL;
     lro_wait(o, r->st.retry_after_ms);

@@ -72,6 +72,13 @@ void azure_destroy(struct azure *az);
 const struct cloud *azure_cloud(const struct azure *az);
 
 /*
+ * Do two https URLs name the same host[:port] (case-insensitive, ":443"
+ * dropped)? False when either is not https or carries credentials ("user@").
+ * The check a nextLink and a polling URL pass before they are followed.
+ */
+bool azure_same_authority(const char *a_url, const char *b_url);
+
+/*
  * One request. body may be NULL. idempotent marks a POST whose repetition is
  * harmless (see http.h).
  */

@@ -512,31 +512,30 @@ static bool too_many_values(const char *text, size_t len)
     return commas > (size_t)(BKFILE_MAX_VERSIONS + 2) * COUNT(version_fields) + 64;
 }
 
-int bkfile_read(const char *path, struct bkfile_meta *m, unsigned char **blob, size_t *len,
-                char **cause)
+int bkfile_parse(const char *text, size_t tlen, const char *origin, struct bkfile_meta *m,
+                 unsigned char **blob, size_t *len, char **cause)
 {
-    char *text = NULL, *why = NULL;
-    size_t tlen = 0;
+    char *why = NULL;
     cJSON *root = NULL;
     int rc = -1;
     memset(m, 0, sizeof *m);
     *blob = NULL;
     *len = 0;
-    if (atomfile_read(path, BKFILE_MAX_BYTES, &text, &tlen, &why) < 0) {
-        xcause(cause, "key backup %s", why);
+    if (tlen > BKFILE_MAX_BYTES) {
+        xcause(cause, "key backup %s: larger than %d bytes", origin, BKFILE_MAX_BYTES);
         goto out;
     }
     if (too_many_values(text, tlen)) {
-        xcause(cause, "key backup %s: too many values for a key backup", path);
+        xcause(cause, "key backup %s: too many values for a key backup", origin);
         goto out;
     }
     if ((root = json_parse(text, tlen, NULL)) == NULL) {
-        xcause(cause, "key backup %s: not valid JSON (cut short, or not a key backup)", path);
+        xcause(cause, "key backup %s: not valid JSON (cut short, or not a key backup)", origin);
         goto out;
     }
     if (check_format(root, &why) < 0 || read_meta(root, m, &why) < 0 ||
         read_blob(root, m, blob, len, &why) < 0) {
-        xcause(cause, "key backup %s: %s", path, why);
+        xcause(cause, "key backup %s: %s", origin, why);
         goto out;
     }
     rc = 0;
@@ -549,11 +548,26 @@ out:
     }
     cleanse_tree(root);
     cJSON_Delete(root);
-    if (text) {
-        OPENSSL_cleanse(text, tlen);
-        free(text);
-    }
     free(why);
+    return rc;
+}
+
+int bkfile_read(const char *path, struct bkfile_meta *m, unsigned char **blob, size_t *len,
+                char **cause)
+{
+    char *text = NULL, *why = NULL;
+    size_t tlen = 0;
+    if (atomfile_read(path, BKFILE_MAX_BYTES, &text, &tlen, &why) < 0) {
+        memset(m, 0, sizeof *m);
+        *blob = NULL;
+        *len = 0;
+        xcause(cause, "key backup %s", why);
+        free(why);
+        return -1;
+    }
+    int rc = bkfile_parse(text, tlen, path, m, blob, len, cause);
+    OPENSSL_cleanse(text, tlen);
+    free(text);
     return rc;
 }
 

@@ -84,6 +84,12 @@ int bkfile_write(const char *dir, struct bkfile_meta *m, const unsigned char *bl
 /* Reads and verifies path: m filled, *blob (heap, *len bytes) the raw backup. */
 int bkfile_read(const char *path, struct bkfile_meta *m, unsigned char **blob, size_t *len,
                 char **cause);
+/*
+ * bkfile_read's checks on text already in memory (tlen bytes, no NUL needed);
+ * origin names it in causes. The text stays the caller's (a secret: cleanse it).
+ */
+int bkfile_parse(const char *text, size_t tlen, const char *origin, struct bkfile_meta *m,
+                 unsigned char **blob, size_t *len, char **cause);
 /* Frees the versions and zeroes m. */
 void bkfile_meta_cleanup(struct bkfile_meta *m);
 /* Cleanses and frees a blob from bkfile_read (NULL allowed). */

@@ -175,32 +175,45 @@ static int scan_text(const char *path, const char *text, size_t len, struct scan
     return 0;
 }
 
+int journal_parse(const char *text, size_t len, const char *origin, cJSON **records, char **note,
+                  char **cause)
+{
+    struct scan sc = {.records = cJSON_CreateArray()};
+    *records = NULL;
+    if (note)
+        *note = NULL;
+    if (len > JOURNAL_MAX_BYTES) {
+        xcause(cause, "journal %s: larger than %d bytes", origin, JOURNAL_MAX_BYTES);
+        cJSON_Delete(sc.records);
+        return -1;
+    }
+    if (scan_text(origin, text, len, &sc, cause) < 0) {
+        cJSON_Delete(sc.records);
+        return -1;
+    }
+    if (sc.torn && note)
+        *note = xasprintf("journal %s: line %zu was cut short (tdectl stopped while writing it) "
+                          "and is ignored",
+                          origin, sc.torn);
+    *records = sc.records;
+    return 0;
+}
+
 int journal_load(const char *path, cJSON **records, char **note, char **cause)
 {
     char *text = NULL, *why = NULL;
     size_t len = 0;
-    struct scan sc = {.records = cJSON_CreateArray()};
     *records = NULL;
     if (note)
         *note = NULL;
     if (atomfile_read(path, JOURNAL_MAX_BYTES, &text, &len, &why) < 0) {
         xcause(cause, "journal %s", why);
-        goto fail;
+        free(why);
+        return -1;
     }
-    if (scan_text(path, text, len, &sc, cause) < 0)
-        goto fail;
-    if (sc.torn && note)
-        *note = xasprintf("journal %s: line %zu was cut short (tdectl stopped while writing it) "
-                          "and is ignored",
-                          path, sc.torn);
-    *records = sc.records;
+    int rc = journal_parse(text, len, path, records, note, cause);
     free(text);
-    return 0;
-fail:
-    free(why);
-    free(text);
-    cJSON_Delete(sc.records);
-    return -1;
+    return rc;
 }
 
 /* -- writing ---------------------------------------------------------------------------------- */

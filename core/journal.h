@@ -63,6 +63,12 @@ void journal_close(struct journal *j);
  */
 int journal_load(const char *path, cJSON **records, char **note, char **cause);
 /*
+ * journal_load's checks on text already in memory (len bytes, no NUL needed;
+ * more than JOURNAL_MAX_BYTES is refused): origin names it in causes and the note.
+ */
+int journal_parse(const char *text, size_t len, const char *origin, cJSON **records, char **note,
+                  char **cause);
+/*
  * The journals of kind in dir (names KIND-yyyymmddThhmmssZ-xxxxxxxx.jsonl
  * exactly; other files, and those of other kinds, are skipped), newest first
  * by the time in the name, then by name descending. *paths is a heap array of
