@@ -99,13 +99,16 @@ void authprov_mask(char *text, const char *secret)
         memset(p, '*', n);
 }
 
-/* A service's words fit for a cause: one line, printable, bounded (heap). */
-static char *service_text(const char *s)
+/*
+ * A service's words fit for a cause: one line, the secret masked (before the
+ * cut, so no prefix of it survives at the end), printable, bounded (heap).
+ */
+static char *service_text(const char *s, const char *secret)
 {
-    size_t n = strcspn(s, "\r\n");
-    if (n > SERVICE_TEXT_MAX)
-        n = SERVICE_TEXT_MAX;
-    char *t = xstrndup(s, n);
+    char *t = xstrndup(s, strcspn(s, "\r\n"));
+    authprov_mask(t, secret);
+    if (strlen(t) > SERVICE_TEXT_MAX)
+        t[SERVICE_TEXT_MAX] = '\0';
     for (char *p = t; *p; p++) {
         if (!isprint((unsigned char)*p))
             *p = '?';
@@ -123,8 +126,8 @@ static void tree_delete(cJSON *root)
 }
 
 /* The token and its expiry from a 200 answer. */
-static enum core_err take_token(const cJSON *root, int64_t now, bool mi, struct authprov_token *out,
-                                char **cause)
+static enum core_err take_token(const cJSON *root, int64_t now, bool mi, const char *secret,
+                                struct authprov_token *out, char **cause)
 {
     const char *token = json_str(root, "access_token");
     const char *type = json_str(root, "token_type");
@@ -133,7 +136,10 @@ static enum core_err take_token(const cJSON *root, int64_t now, bool mi, struct 
         return CORE_ERR_PARSE;
     }
     if (type != NULL && strcasecmp(type, "Bearer") != 0) {
-        xcause(cause, "the token endpoint answered a token of type \"%.40s\", not Bearer", type);
+        /* Quoted as any service text: a hostile endpoint may echo the secret there. */
+        char *t = service_text(type, secret);
+        xcause(cause, "the token endpoint answered a token of type \"%.40s\", not Bearer", t);
+        free(t);
         return CORE_ERR_PARSE;
     }
     int64_t in = 0, on = 0;
@@ -171,8 +177,8 @@ static void refusal(const char *who, long status, const cJSON *root, const char 
         desc = json_str(root, "message"); /* App Service */
     const cJSON *codes = json_array(root, "error_codes");
     const cJSON *first = codes ? cJSON_GetArrayItem(codes, 0) : NULL;
-    char *e = service_text(error ? error : "");
-    char *d = service_text(desc ? desc : "");
+    char *e = service_text(error ? error : "", secret);
+    char *d = service_text(desc ? desc : "", secret);
     char code[32] = "";
     if (cJSON_IsNumber(first) && strstr(d, "AADSTS") == NULL)
         snprintf(code, sizeof code, "AADSTS%.0f: ", first->valuedouble);
@@ -203,7 +209,7 @@ static enum core_err parse(const char *who, bool mi, long status, const char *bo
             err = status_kind(status);
         }
     } else if (status == 200) {
-        err = take_token(root, now, mi, out, cause);
+        err = take_token(root, now, mi, secret, out, cause);
     } else {
         refusal(who, status, root, secret, cause);
         err = status_kind(status);

@@ -136,6 +136,37 @@ static void test_entra_refusal(void **state)
     assert_int_equal(entra(400, "{}", &t, NULL), CORE_ERR_AUTH);
 }
 
+/*
+ * Found by fuzz_token (fuzz/regress/token/): a 200 whose token_type echoes the
+ * secret was quoted unmasked; a description cut at the length cap kept the
+ * secret's first characters. Both are masked before they are cut.
+ */
+static void test_entra_secret_never_quoted(void **state)
+{
+    (void)state;
+    struct authprov_token t;
+    char *cause = NULL;
+    assert_int_equal(entra(200,
+                           "{\"token_type\":\"Bs3cr3t-VALUEearer\",\"expires_in\":3599,"
+                           "\"access_token\":\"eyJ0.e30.c2ln\"}",
+                           &t, &cause),
+                     CORE_ERR_PARSE);
+    assert_null(t.access_token);
+    assert_null(strstr(cause, "s3cr3t"));
+    assert_non_null(strstr(cause, "B************earer"));
+    free(cause);
+    cause = NULL;
+    /* The secret straddles the 300-byte cut of a description. */
+    char pad[300 - 4 + 1];
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    char *body = xasprintf("{\"error\":\"x\",\"error_description\":\"%ss3cr3t-VALUE\"}", pad);
+    assert_int_equal(entra(401, body, &t, &cause), CORE_ERR_AUTH);
+    assert_null(strstr(cause, "s3cr"));
+    free(cause);
+    free(body);
+}
+
 static void test_mi(void **state)
 {
     (void)state;
@@ -262,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_entra_ok),
         cmocka_unit_test(test_entra_bad_200),
         cmocka_unit_test(test_entra_refusal),
+        cmocka_unit_test(test_entra_secret_never_quoted),
         cmocka_unit_test(test_mi),
         cmocka_unit_test(test_form_and_encoding),
         cmocka_unit_test(test_scope_resource),
