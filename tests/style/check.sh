@@ -5,7 +5,7 @@
 #   layers   core/ never includes ncurses nor prints to the terminal
 set -uo pipefail
 cd "$1"
-mapfile -t files < <(find core cli widgets themes tui sim tests bench -name '*.[ch]' 2>/dev/null | sort)
+mapfile -t files < <(find core cli widgets themes tui sim tests bench fuzz -name '*.[ch]' 2>/dev/null | sort)
 status=0
 case "$2" in
   format)
