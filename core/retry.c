@@ -152,6 +152,11 @@ int64_t retry_after_parse(const char *value, int64_t now_wall_ms)
     time_t t = curl_getdate(buf, NULL);
     if (t == (time_t)-1)
         return -1;
+    /* curl_getdate takes any year ("Sun Nov 30 00:01:00 202553"): no overflow in ms. */
+    if ((int64_t)t > (INT64_MAX - RETRY_AFTER_MAX_MS) / 1000)
+        return RETRY_AFTER_MAX_MS;
+    if ((int64_t)t < 0)
+        return 0;
     int64_t at_ms = (int64_t)t * 1000;
     if (at_ms <= now_wall_ms)
         return 0;

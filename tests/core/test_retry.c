@@ -243,6 +243,10 @@ static void test_retry_after_parse(void **state)
     assert_int_equal(retry_after_parse("Wed Oct 21 07:28:00 2015", now), 10000);
     assert_int_equal(retry_after_parse("Wed, 21 Oct 2015 07:27:00 GMT", now), 0);
     assert_int_equal(retry_after_parse("Thu, 01 Jan 2099 00:00:00 GMT", now), 86400000);
+    /* Found by fuzz_headers (fuzz/regress/headers/): a year so far ahead that its ms overflowed. */
+    assert_int_equal(retry_after_parse("Sun Nov 30 00:01:00 2025502553", now), 86400000);
+    assert_int_equal(retry_after_parse("Sun Nov 30 00:01:00 300000000", now),
+                     86400000); /* wrapped < 0 */
     char big[200];
     memset(big, '9', sizeof big - 1);
     big[sizeof big - 1] = '\0';
