@@ -200,6 +200,28 @@ static void test_round_trip(void **state)
     free(cause);
 }
 
+/* bkfile_parse reads the text bkfile_read reads, naming the origin it is given. */
+static void test_parse_buffer(void **state)
+{
+    struct fixture *f = *state;
+    struct bkfile_meta got;
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    char *cause = NULL;
+    assert_int_equal(bkfile_parse(f->text, strlen(f->text), "mem", &got, &blob, &len, &cause), 0);
+    assert_meta_equal(&got, &f->m);
+    assert_memory_equal(blob, f->blob, len);
+    bkfile_blob_free(blob, len);
+    bkfile_meta_cleanup(&got);
+    /* Not NUL-terminated: one byte short is cut-off JSON. */
+    assert_int_equal(bkfile_parse(f->text, strlen(f->text) - 3, "mem", &got, &blob, &len, &cause),
+                     -1);
+    assert_non_null(strstr(cause, "key backup mem: not valid JSON"));
+    assert_null(blob);
+    assert_int_equal(len, 0);
+    free(cause);
+}
+
 /* The outer sha256 is SHA-256 of the canonical text: compact, in file order, without sha256. */
 static void test_canonical_hash(void **state)
 {
@@ -547,6 +569,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_canonical_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_never_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),

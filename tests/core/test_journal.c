@@ -299,6 +299,26 @@ static void test_torn_last_line(void **state)
     check_torn(dir, "{", 1);
 }
 
+/* journal_parse checks text in memory as journal_load checks a file, naming the origin. */
+static void test_parse_buffer(void **state)
+{
+    (void)state;
+    static const char text[] = "{\"seq\":1,\"time\":\"2026-11-29T21:40:01Z\",\"type\":\"plan\"}\n"
+                               "{\"seq\":2,\"time\":\"2026-11-29T21:4";
+    cJSON *records = NULL;
+    char *note = NULL, *cause = NULL;
+    assert_int_equal(journal_parse(text, sizeof text - 1, "mem", &records, &note, &cause), 0);
+    assert_int_equal(cJSON_GetArraySize(records), 1);
+    assert_non_null(strstr(note, "journal mem: line 2 was cut short"));
+    cJSON_Delete(records);
+    free(note);
+    static const char bad[] = "{\"seq\":2,\"time\":\"2026-11-29T21:40:01Z\"}\n{}\n";
+    assert_int_equal(journal_parse(bad, sizeof bad - 1, "mem", &records, NULL, &cause), -1);
+    assert_null(records);
+    assert_non_null(strstr(cause, "journal mem: line 1"));
+    free(cause);
+}
+
 /* path with its line `lineno` (1-based, of 4) replaced by text must be refused naming it. */
 static void check_refused(const char *dir, int lineno, const char *text, size_t tlen,
                           const char *want)
@@ -542,6 +562,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_degenerate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_append_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
+        cmocka_unit_test(test_parse_buffer),
         cmocka_unit_test_setup_teardown(test_bad_lines_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_and_special_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_append_undone, setup, teardown),
