@@ -426,6 +426,7 @@ static void fill_status(struct az_status *st, const struct http_result *res, str
     st->ratelimit_reads = -1;
     if (res) {
         st->sent = true;
+        st->unanswered = res->unanswered;
         st->attempt_ms = res->attempt_ms;
         st->ratelimit_reads = res->ratelimit_reads;
         st->status = res->status;

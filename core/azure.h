@@ -51,6 +51,7 @@ struct az_status {
     int64_t elapsed_ms;     /* the whole call: token, queue, retries */
     int64_t attempt_ms;     /* the last HTTP attempt alone: the path's own latency */
     bool sent;              /* a request reached the transport (else no token, bad argument) */
+    bool unanswered;        /* the last attempt went out, no answer came: it may have been done */
     int64_t retry_after_ms; /* -1 absent */
     long ratelimit_reads;   /* ARM's x-ms-ratelimit-remaining-subscription-reads; -1 absent */
 };

@@ -389,6 +389,7 @@ static bool call_outcome(struct http_call *call, CURLcode rc, struct retry_outco
     httpresp_settle(&call->resp);
     free(r->cause);
     r->cause = NULL;
+    r->unanswered = false;
     if (rc == CURLE_OK) {
         r->err = CORE_OK;
         r->status = status;
@@ -404,6 +405,7 @@ static bool call_outcome(struct http_call *call, CURLcode rc, struct retry_outco
             curl_easy_getinfo(call->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
             sent = pretransfer > 0; /* else it timed out connecting */
         }
+        r->unanswered = sent;
         r->cause = xasprintf("%s %s: %s", call->method, call->req.log_url,
                              call->errbuf[0] ? call->errbuf : curl_easy_strerror(rc));
     }

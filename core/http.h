@@ -116,13 +116,14 @@ struct http_result {
     char *location;
     char *azure_async_operation;
     char *content_type;
-    char *date;                /* Date (the server's clock, RFC 7231 text) */
-    int64_t retry_after_ms;    /* Retry-After / retry-after-ms / x-ms-retry-after-ms; -1 absent */
-    long ratelimit_reads;      /* x-ms-ratelimit-remaining-subscription-reads; -1 absent */
-    long ratelimit_writes;     /* x-ms-ratelimit-remaining-subscription-writes; -1 absent */
-    unsigned attempts;         /* how many times it was sent */
-    int64_t elapsed_ms;        /* from http_send to the end, waits included */
-    int64_t attempt_ms;        /* the last attempt alone (no queue, no retry waits); 0: none */
+    char *date;             /* Date (the server's clock, RFC 7231 text) */
+    int64_t retry_after_ms; /* Retry-After / retry-after-ms / x-ms-retry-after-ms; -1 absent */
+    long ratelimit_reads;   /* x-ms-ratelimit-remaining-subscription-reads; -1 absent */
+    long ratelimit_writes;  /* x-ms-ratelimit-remaining-subscription-writes; -1 absent */
+    unsigned attempts;      /* how many times it was sent */
+    bool unanswered;    /* the last attempt went out and no answer came: it may have been done */
+    int64_t elapsed_ms; /* from http_send to the end, waits included */
+    int64_t attempt_ms; /* the last attempt alone (no queue, no retry waits); 0: none */
     struct http_timing timing; /* of the last attempt */
 };
 

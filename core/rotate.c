@@ -333,6 +333,7 @@ static void step_end(struct rotate *r, bool skipped, cJSON *data, char *detail)
     free(detail);
     r->step++;
     r->attempts = 0;
+    r->in_doubt = false;
     r->phase = 0;
     schedule(r, 0);
 }
@@ -438,6 +439,8 @@ static cJSON *effect_data(const struct rotate *r)
     return d;
 }
 
+static void on_settled(struct loop *loop, void *arg);
+
 static void retry_step(struct rotate *r)
 {
     const struct rotstep *s = rotstep_find(r->plan.w.steps[r->step].id);
@@ -448,6 +451,15 @@ static void retry_step(struct rotate *r)
     int64_t delay = r->p.poll_ms / 4 * (1LL << (r->attempts < 4 ? r->attempts : 4));
     if (r->retry_after_ms > delay) /* a throttled service said when: sooner is refused again */
         delay = r->retry_after_ms < 60000 ? r->retry_after_ms : 60000;
+    if (r->in_doubt && !r->st_fresh) { /* never write twice blind */
+        wizard_note(&r->plan.w,
+                    "the last write may have been done and could not be read back: reading "
+                    "again in %.1f s (attempt %d of %d)",
+                    (double)delay / 1000.0, r->attempts + 1, MAX_ATTEMPTS);
+        r->timer = loop_timer(r->p.loop, delay, on_settled, r);
+        return;
+    }
+    r->in_doubt = false;
     wizard_note(&r->plan.w, "retrying %s in %.1f s (attempt %d of %d)", r->plan.w.steps[r->step].id,
                 (double)delay / 1000.0, r->attempts + 1, MAX_ATTEMPTS);
     r->phase = 0;
@@ -489,6 +501,26 @@ static void after_failure(struct rotate *r)
                      MAX_ATTEMPTS);
 }
 
+/*
+ * A write that was sent and then timed out or lost its connection may still be
+ * carried out (a loaded service answers late). Reading back at once could miss
+ * it and repeat the write: a second version of the new key, which then makes
+ * the first one "an old generation" to SQL. So the read-back waits settle_ms,
+ * as a resume does after a crash.
+ */
+static bool in_doubt(const struct az_status *st)
+{
+    return st->unanswered;
+}
+
+static void on_settled(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct rotate *r = arg;
+    r->timer = 0;
+    rotate_reread(r, after_failure);
+}
+
 void rotate_effect_done(struct rotate *r, const char *method, const char *url,
                         const struct az_status *st)
 {
@@ -510,6 +542,15 @@ void rotate_effect_done(struct rotate *r, const char *method, const char *url,
     free(what);
     if (transient(st)) {
         r->retry_after_ms = st->retry_after_ms;
+        if (in_doubt(st)) {
+            wizard_note(&r->plan.w,
+                        "no answer to a write that was sent: waiting %lld s for it to land "
+                        "before reading back",
+                        (long long)(r->p.settle_ms / 1000));
+            r->in_doubt = true;
+            r->timer = loop_timer(r->p.loop, r->p.settle_ms, on_settled, r);
+            return;
+        }
         rotate_reread(r, after_failure);
         return;
     }

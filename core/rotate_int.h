@@ -43,7 +43,8 @@ struct rotate {
     size_t step;
     int attempts;
     bool step_retry, step_verify; /* the next timer retries / verifies the current step */
-    int64_t retry_after_ms;       /* the last transient failure's Retry-After; -1: none */
+    bool in_doubt; /* the step's last write went unanswered: written again only once read back */
+    int64_t retry_after_ms; /* the last transient failure's Retry-After; -1: none */
     char *last_error;
     char fp[MODEL_FINGERPRINT_LEN]; /* the new material's */
     char backup_path[1024];

@@ -41,6 +41,7 @@ struct got {
     int64_t retry_after_ms;
     long reads, writes;
     unsigned attempts;
+    bool unanswered;
     int64_t elapsed_ms;
     char *date;
     struct http_timing timing;
@@ -94,6 +95,7 @@ static void on_done(struct http_result *r, void *arg)
     g->reads = r->ratelimit_reads;
     g->writes = r->ratelimit_writes;
     g->attempts = r->attempts;
+    g->unanswered = r->unanswered;
     g->elapsed_ms = r->elapsed_ms;
     g->date = dup_or_null(r->date);
     g->timing = r->timing;
@@ -358,6 +360,7 @@ static void test_get(void **state)
     assert_int_equal(g.err, CORE_OK);
     assert_null(g.cause);
     assert_int_equal(g.status, 200);
+    assert_false(g.unanswered);
     assert_string_equal(g.body, "{\"a\":1}");
     assert_int_equal(g.len, 7);
     assert_string_equal(g.request_id, "req-1");
@@ -656,6 +659,7 @@ static void test_connection_refused(void **state)
     assert_int_equal(g.err, CORE_ERR_NETWORK);
     assert_int_equal(g.status, 0);
     assert_int_equal(g.attempts, 3);
+    assert_false(g.unanswered); /* never sent: it cannot have been done */
     assert_non_null(g.cause);
     assert_false(has_secret(g.cause));
     assert_non_null(strstr(g.cause, "/keys/k/create"));
@@ -688,6 +692,8 @@ static void test_timeout(void **state)
     assert_int_equal(g.attempts, 2); /* idempotent: once more */
     assert_int_equal(p.err, CORE_ERR_TIMEOUT);
     assert_int_equal(p.attempts, 1); /* it was sent and may have acted */
+    assert_true(p.unanswered);
+    assert_true(g.unanswered);
     assert_non_null(g.cause);
     assert_int_equal(support_server_count(f.srv), 3);
     got_free(&g);

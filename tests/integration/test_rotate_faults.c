@@ -104,6 +104,40 @@ static void test_throttle_storm(void **state)
     expect_last_end("done");
 }
 
+/*
+ * The create of the new key reaches the secondary's vault, but its answer comes after the
+ * transport's timeout (3 s) while the vault keeps answering late for a while: the write may
+ * have been done. The run waits for it to land and reads back, and while the read-back fails
+ * it reads again instead of creating blind: one version of the new key, not two (a second
+ * version would make the first "an old generation" to SQL).
+ */
+static void test_create_unanswered(void **state)
+{
+    (void)state;
+    struct rot_choice c = rotfx_choice(ROT_ORIGIN_VAULT);
+    rotfx_plan(&X, &c);
+    struct rotfx_before b;
+    rotfx_note_before(&X, &b);
+    X.fault_at = "create";
+    X.fault_spec = "{\"kind\":\"latency\",\"target\":\"vault:" DEMO_KV_CUS
+                   "\",\"ms\":4500,\"duration_seconds\":7}";
+    rotfx_expect(&X, rotfx_apply(&X), ROTATE_DONE);
+    assert_non_null(X.fault_id);
+    rotfx_expect_keys(&X, &b, true, NULL); /* one version in each vault */
+    rotfx_before_cleanup(&b);
+    cJSON *records = rotfx_journal(&X);
+    bool waited = false;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, records)
+    {
+        const char *text = rotfx_str(r, "text");
+        waited = waited || (text && strstr(text, "no answer to a write that was sent"));
+    }
+    assert_true(waited);
+    cJSON_Delete(records);
+    expect_last_end("done");
+}
+
 /* Successful calls of step in the journal. */
 static size_t ok_calls(const cJSON *records, const char *step)
 {
@@ -318,6 +352,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_throttle_storm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vault_down_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permission_revoked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_after_done, setup, teardown),
