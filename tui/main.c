@@ -15,6 +15,7 @@
 #include "backup.h"
 #include "check.h"
 #include "doctor.h"
+#include "harden.h"
 #include "info.h"
 #include "rotatecmd.h"
 #include "watch.h"
@@ -166,6 +167,13 @@ static void give_terminal_back(void)
 
 int main(int argc, char **argv)
 {
+    /* Before any config, secret or token: no core dumps, no ptrace, umask 077 (core/harden.h). */
+    char *hcause = NULL;
+    if (harden_process(&hcause) < 0) {
+        fprintf(stderr, "tdectl: %s\n", hcause);
+        free(hcause);
+        return 1;
+    }
     if (argc > 1 && strcmp(argv[1], "check") == 0)
         return check_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "watch") == 0)
