@@ -138,6 +138,7 @@ void engine_destroy(struct engine *e)
         free(e->backoffs[i].name);
     free(e->backoffs);
     free(e->snapshot_path);
+    free(e->snapshot_note);
     model_destroy(e->model);
     free(e);
 }
@@ -405,20 +406,54 @@ static void schedule(struct engine *e, enum engine_sweep kind)
     }
 }
 
+/*
+ * The snapshot into the model. A damaged one (CORE_ERR_PARSE, CORE_ERR_LIMIT) is
+ * moved aside before the first save could replace it; if it cannot be moved,
+ * this engine saves no snapshot. An unreadable one (CORE_ERR_IO) is left alone
+ * and not saved over either. Either way the start goes on, empty, with a note.
+ */
+static void load_snapshot(struct engine *e)
+{
+    struct model *m = model_create();
+    char *why = NULL, *aside = NULL, *why2 = NULL;
+    enum core_err err = snapshot_load(m, e->snapshot_path, &why);
+    if (err == CORE_OK) {
+        model_destroy(e->model);
+        e->model = m;
+        return;
+    }
+    model_destroy(m); /* start empty */
+    if (err == CORE_ERR_NOT_FOUND) {
+        free(why); /* the first start */
+        return;
+    }
+    if ((err == CORE_ERR_PARSE || err == CORE_ERR_LIMIT) &&
+        snapshot_set_aside(e->snapshot_path, engine_wall(e) / 1000, &aside, &why2) == 0) {
+        e->snapshot_note = xasprintf("%s: moved aside to %s; starting empty", why, aside);
+    } else {
+        e->snapshot_note = xasprintf("%s%s%s: left as it is and not saved over this run", why,
+                                     why2 ? "; " : "", why2 ? why2 : "");
+        free(e->snapshot_path);
+        e->snapshot_path = NULL;
+        e->o.snapshot_path = NULL;
+    }
+    free(why);
+    free(why2);
+    free(aside);
+}
+
+const char *engine_snapshot_note(const struct engine *e)
+{
+    return e->snapshot_note;
+}
+
 void engine_start(struct engine *e)
 {
     if (e->started)
         return;
     e->started = true;
-    if (e->snapshot_path) {
-        struct model *m = model_create();
-        if (snapshot_load(m, e->snapshot_path, NULL) == 0) {
-            model_destroy(e->model);
-            e->model = m;
-        } else {
-            model_destroy(m); /* no snapshot yet, or a damaged one: start empty */
-        }
-    }
+    if (e->snapshot_path)
+        load_snapshot(e);
     sweep_run(e, ENGINE_SWEEP_FULL, true);
     sweep_run(e, ENGINE_SWEEP_PROBE, true);
     schedule(e, ENGINE_SWEEP_FULL);

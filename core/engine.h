@@ -85,6 +85,13 @@ void engine_destroy(struct engine *e);
  * snapshot_at set), then starts the first full sweep and the cadences.
  */
 void engine_start(struct engine *e);
+/*
+ * After engine_start: NULL, or one line saying the snapshot was damaged or
+ * unreadable, and where it was moved aside (or that it is left as it is and
+ * not saved over). Borrowed until engine_destroy. The text names the file and
+ * the place in it; the front end shows it.
+ */
+const char *engine_snapshot_note(const struct engine *e);
 /* A full sweep now, outside the budget (the operator asked). */
 void engine_refresh(struct engine *e);
 /* Only the health sweep (faster: what changes during an incident). */

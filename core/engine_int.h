@@ -81,7 +81,8 @@ struct engine {
     char **subscriptions;           /* owned copies of o.subscriptions */
     struct engine_fog_target *fogs; /* copies of o.fogs, pointing into fog_strings */
     char **fog_strings;             /* 4 per group */
-    char *snapshot_path;
+    char *snapshot_path; /* NULL: no snapshot (or a damaged one that could not be moved) */
+    char *snapshot_note; /* what happened to a damaged snapshot at start, or NULL */
 
     struct read *reads; /* every live read */
     struct read *arm_head, *arm_tail, *kv_head, *kv_tail;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -374,6 +375,38 @@ enum core_err snapshot_save(const struct model *m, const char *path, int64_t now
     free(r.cause);
     cJSON_free(text);
     return rc;
+}
+
+int snapshot_set_aside(const char *path, int64_t now_s, char **aside, char **cause)
+{
+    time_t t = (time_t)now_s;
+    struct tm tm;
+    char stamp[32] = "unknown-time";
+    if (gmtime_r(&t, &tm))
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    int err = 0;
+    for (int i = 1; i <= 9; i++) {
+        char *to = i == 1 ? xasprintf("%s.corrupt-%s", path, stamp)
+                          : xasprintf("%s.corrupt-%s-%d", path, stamp, i);
+        /* link + unlink: never replaces an earlier damaged copy (rename would). */
+        if (link(path, to) == 0) {
+            if (unlink(path) == 0) {
+                *aside = to;
+                return 0;
+            }
+            err = errno;
+            (void)unlink(to);
+            free(to);
+            break;
+        }
+        err = errno;
+        free(to);
+        if (err != EEXIST)
+            break;
+    }
+    xcause(cause, "snapshot %s is damaged and cannot be moved aside: %s", path, strerror(err));
+    *aside = NULL;
+    return -1;
 }
 
 char *snapshot_default_path(void)

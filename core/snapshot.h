@@ -17,6 +17,10 @@
  * refused with a cause naming the place ("vaults[2].keys[0].versions[3].exp:
  * expected an integer"), and the model is left as it was (empty).
  *
+ * A damaged snapshot is never overwritten blindly: snapshot_set_aside renames
+ * it to PATH.corrupt-YYYYMMDDTHHMMSSZ (kept for a look, never read again), and
+ * the engine does so at start before any save (engine_snapshot_note says so).
+ *
  * Errors: CORE_ERR_NOT_FOUND (no snapshot yet: the normal first start),
  * CORE_ERR_IO (cannot read or write), CORE_ERR_LIMIT (too large), CORE_ERR_PARSE
  * (damaged or not a snapshot this tdectl reads), CORE_ERR_REFUSED (load into a
@@ -44,6 +48,13 @@ enum core_err snapshot_save(const struct model *m, const char *path, int64_t now
 enum core_err snapshot_load(struct model *m, const char *path, char **cause);
 /* snapshot_load's parser, for text already in memory (len bytes). */
 enum core_err snapshot_parse(struct model *m, const char *text, size_t len, char **cause);
+
+/*
+ * Renames the (damaged) snapshot at path to path.corrupt-<UTC time of now_s>
+ * (a name already taken gets -2, -3 ... up to -9): 0 and *aside (heap), or
+ * -1 with *cause when it cannot be moved (then it must not be written over).
+ */
+int snapshot_set_aside(const char *path, int64_t now_s, char **aside, char **cause);
 
 /* config_state_dir()/snapshot.json (heap); NULL without a home directory. */
 char *snapshot_default_path(void);

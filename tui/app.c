@@ -334,6 +334,11 @@ int app_run(struct app *a)
     engine_on_sweep(a->engine, on_sweep, a);
     /* The snapshot (if any) is in the model now: the first frame shows it at once. */
     engine_start(a->engine);
+    const char *note = engine_snapshot_note(a->engine);
+    if (note) {
+        activity_add_note(a->activity, app_now(a), note);
+        app_message(a, THEME_WARN, "%s", note);
+    }
     a->first_sweep = true; /* judged as promptly as a refresh (but q need not ask) */
     trace_phase(a, "snapshot");
     a->last_eval_ms = mono_ms();

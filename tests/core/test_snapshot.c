@@ -5,7 +5,8 @@
  * replaced atomically (no temporary files left, a failed save keeps the old
  * file); damaged, truncated (at every 97th byte), wrong-version, wrong-typed,
  * oversized and hostile inputs are refused with a cause naming the place and
- * leave the model empty.
+ * leave the model empty; a damaged file is moved aside to NAME.corrupt-TIME
+ * (a second one the same second to NAME.corrupt-TIME-2, the first kept).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1001,6 +1002,38 @@ static void test_fuzzish(void **state)
     free(text);
 }
 
+/* A damaged snapshot is moved aside (never replaced, never overwriting an earlier copy). */
+static void test_set_aside(void **state)
+{
+    struct fixture *f = *state;
+    char *aside = NULL, *aside2 = NULL, *cause = NULL;
+    assert_int_equal(support_tmpdir_write(f->path, "{\"format\": torn", 16, 0600), 0);
+    /* 2026-11-30T00:00:00Z */
+    assert_int_equal(snapshot_set_aside(f->path, 1795996800, &aside, &cause), 0);
+    assert_null(cause);
+    char *want = xasprintf("%s.corrupt-20261130T000000Z", f->path);
+    assert_string_equal(aside, want);
+    assert_int_equal(access(f->path, F_OK), -1);
+    size_t len = 0;
+    char *kept = slurp(aside, &len);
+    assert_string_equal(kept, "{\"format\": torn");
+    free(kept);
+    /* The same second again: a second name, the first copy kept. */
+    assert_int_equal(support_tmpdir_write(f->path, "x", 1, 0600), 0);
+    assert_int_equal(snapshot_set_aside(f->path, 1795996800, &aside2, NULL), 0);
+    char *want2 = xasprintf("%s.corrupt-20261130T000000Z-2", f->path);
+    assert_string_equal(aside2, want2);
+    assert_int_equal(support_tmpdir_count(f->dir), 2);
+    /* Nothing to move: -1 and a cause naming the file. */
+    assert_int_equal(snapshot_set_aside(f->path, 1795996800, &aside, &cause), -1);
+    assert_null(aside);
+    assert_non_null(strstr(cause, f->path));
+    free(cause);
+    free(want);
+    free(want2);
+    free(aside2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1009,6 +1042,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_replace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_aside, setup, teardown),
         cmocka_unit_test(test_default_path),
         cmocka_unit_test_setup_teardown(test_missing_and_odd_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
