@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -58,6 +59,44 @@ static int open_temp(const char *dir, const char *base, char **tmp)
     }
     errno = EEXIST;
     return -1;
+}
+
+/* ".BASE.xxxxxxxx": one of our temporary files for base (8 hex digits). */
+static bool is_temp_of(const char *name, const char *base)
+{
+    size_t bl = strnlen(base, 200);
+    if (name[0] != '.' || strncmp(name + 1, base, bl) != 0 || name[1 + bl] != '.')
+        return false;
+    const char *hex = name + 2 + bl;
+    if (strlen(hex) != 8)
+        return false;
+    for (int i = 0; i < 8; i++)
+        if (!strchr("0123456789abcdef", hex[i]))
+            return false;
+    return true;
+}
+
+/*
+ * Removes the temporary files a killed writer of base left in dir, once they
+ * are ATOMFILE_STALE_S old (a younger one may be another process's write in
+ * progress): leftovers never pile up.
+ */
+static void sweep_stale(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    time_t now = time(NULL);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!is_temp_of(de->d_name, base))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid() && now - st.st_mtime >= ATOMFILE_STALE_S)
+            (void)unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
 }
 
 /* The rename (or link) itself survives a crash only once the folder is synced. */
@@ -124,6 +163,7 @@ int atomfile_write(const char *path, const void *data, size_t len, mode_t mode, 
         goto out;
     }
     sync_dir(dir);
+    sweep_stale(dir, base);
     rc = 0;
 out:
     if (fd >= 0)

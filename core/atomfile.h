@@ -7,7 +7,9 @@
  * created O_EXCL), is fsync'd, then renamed over the target (or hard-linked
  * to it for ATOMFILE_EXCL, so an existing file is never replaced), and the
  * folder is fsync'd. A process killed at any point leaves the old file or the
- * new one, never a torn one; at worst a stray temporary file (dot-named).
+ * new one, never a torn one; at worst a stray temporary file (dot-named),
+ * which the next successful write of the same path removes once it is
+ * ATOMFILE_STALE_S old (younger ones may be another process's write).
  *
  * A read opens with O_NOFOLLOW (a symlink is refused) and O_NONBLOCK (a FIFO
  * in the file's place cannot hang the open), refuses anything but a regular
@@ -24,6 +26,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* A temporary file this old is a killed writer's leftover. */
+#define ATOMFILE_STALE_S 60
 
 enum {
     ATOMFILE_REPLACE = 0, /* replace path atomically if it exists */

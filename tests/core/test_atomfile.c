@@ -6,7 +6,8 @@
  * nor a dangling symlink); reads are bounded ("larger than N bytes") and
  * refuse FIFOs (without hanging), folders and symlinks; mkdirs makes 0700
  * folders whatever the umask and refuses an existing folder others can write
- * or another user owns.
+ * or another user owns; a killed writer's stale temporary files are removed
+ * by the next write, fresh ones (a write in progress) are not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomfile.h"
@@ -120,6 +122,39 @@ static void test_write_replace(void **state)
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(support_tmpdir_count(dir), 2);
     free(p);
+}
+
+/* A killed writer's temporary files go with the next write once stale; fresh ones stay. */
+static void test_stale_temps_removed(void **state)
+{
+    char *dir = *state;
+    char *p = xasprintf("%s/snap.json", dir);
+    char *old1 = xasprintf("%s/.snap.json.0badc0de", dir);
+    char *old2 = xasprintf("%s/.snap.json.12345678", dir);
+    char *fresh = xasprintf("%s/.snap.json.abcdef01", dir);
+    char *other = xasprintf("%s/.other.json.0badc0de", dir); /* another file's: not ours */
+    char *odd = xasprintf("%s/.snap.json.0badc0de1", dir);   /* not our name pattern */
+    const char *all[] = {old1, old2, fresh, other, odd};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(support_tmpdir_write(all[i], "torn", 4, 0600), 0);
+    struct timespec past[2] = {{.tv_sec = time(NULL) - ATOMFILE_STALE_S - 5},
+                               {.tv_sec = time(NULL) - ATOMFILE_STALE_S - 5}};
+    for (size_t i = 0; i < 5; i++)
+        if (all[i] != fresh)
+            assert_int_equal(utimensat(AT_FDCWD, all[i], past, 0), 0);
+    assert_int_equal(atomfile_write(p, "x", 1, 0600, ATOMFILE_REPLACE, NULL), 0);
+    assert_int_equal(access(old1, F_OK), -1);
+    assert_int_equal(access(old2, F_OK), -1);
+    assert_int_equal(access(fresh, F_OK), 0);
+    assert_int_equal(access(other, F_OK), 0);
+    assert_int_equal(access(odd, F_OK), 0);
+    assert_int_equal(support_tmpdir_count(dir), 4);
+    free(p);
+    free(old1);
+    free(old2);
+    free(fresh);
+    free(other);
+    free(odd);
 }
 
 static void test_write_excl(void **state)
@@ -353,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_degenerate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_excl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temps_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_fails_keeps_old, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_refuses_special, setup, teardown),
