@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memfd_create */
 #include "cmdline.h"
 
 #include <errno.h>
@@ -6,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomfile.h"
 #include "xmem.h"
 
 #define HISTORY_LINES 500
@@ -38,9 +41,16 @@ struct cmdline *cmdline_create(const char *history_path, char **cause)
     history(c->hist, &ev, H_SETSIZE, HISTORY_LINES);
     history(c->hist, &ev, H_SETUNIQUE, 1);
     c->path = xstrdup_or_null(history_path);
-    if (c->path && access(c->path, F_OK) == 0 && history(c->hist, &ev, H_LOAD, c->path) < 0)
-        xcause(cause, "command history %s could not be read: %s", c->path,
-               ev.str ? ev.str : "unknown error");
+    if (c->path && access(c->path, F_OK) == 0 && history(c->hist, &ev, H_LOAD, c->path) < 0) {
+        /* Never written over: it may be the operator's to repair (or another tool's). */
+        xcause(cause,
+               "command history %s could not be read (%s): it is left as it is and this "
+               "session's commands are not saved",
+               c->path, ev.str ? ev.str : "unknown error");
+        history(c->hist, &ev, H_CLEAR);
+        free(c->path);
+        c->path = NULL;
+    }
     c->size = (size_t)hist_size(c);
     return c;
 }
@@ -55,30 +65,35 @@ void cmdline_destroy(struct cmdline *c)
     free(c);
 }
 
-/* Writes the history to a 0600 temporary file and renames it over the old one. */
+/*
+ * The history into an anonymous memory file (libedit's H_SAVE_FP needs a real
+ * descriptor: it fchmods it), then atomfile: a temporary file beside it,
+ * fsync, rename, fsync of the folder; a kill at any point leaves the old file
+ * or the new one.
+ */
 static int save(struct cmdline *c, char **cause)
 {
-    char *tmp = xasprintf("%s.tmp", c->path);
+    char *buf = NULL, *why = NULL;
+    size_t len = 0;
     int rc = -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (f == NULL) {
-        xcause(cause, "command history %s: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        goto out;
-    }
+    int fd = memfd_create("tdectl-history", MFD_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
     HistEvent ev;
-    bool ok = history(c->hist, &ev, H_SAVE_FP, f) >= 0;
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    if (fclose(f) != 0 || !ok || rename(tmp, c->path) != 0) {
-        xcause(cause, "command history %s could not be written: %s", c->path, strerror(errno));
-        unlink(tmp);
-        goto out;
+    if (f == NULL || history(c->hist, &ev, H_SAVE_FP, f) < 0 || fflush(f) != 0 ||
+        atomfile_read_fd(fd, c->path, 1 << 24, &buf, &len, &why) < 0) {
+        xcause(cause, "command history %s could not be written%s%s", c->path, why ? ": " : "",
+               why ? why : "");
+    } else if (atomfile_write(c->path, buf, len, 0600, ATOMFILE_REPLACE, &why) < 0) {
+        xcause(cause, "command history: %s", why);
+    } else {
+        rc = 0;
     }
-    rc = 0;
-out:
-    free(tmp);
+    if (f)
+        fclose(f);
+    else if (fd >= 0)
+        close(fd);
+    free(why);
+    free(buf);
     return rc;
 }
 

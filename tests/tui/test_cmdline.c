@@ -55,6 +55,7 @@ static void test_history_file(void **state)
     assert_int_equal(cmdline_history_size(c), 2);
     assert_string_equal(cmdline_history(c, -1), "theme mono");
     cmdline_destroy(c);
+    assert_int_equal(support_tmpdir_count(dir), 1); /* written atomically, no temporary left */
     /* A history that cannot be written costs the history only, with a cause. */
     char *bad = xasprintf("%s/missing/history", dir);
     c = cmdline_create(bad, &cause);
@@ -65,6 +66,39 @@ static void test_history_file(void **state)
     assert_int_equal(cmdline_history_size(c), 1);
     cmdline_destroy(c);
     free(bad);
+    support_tmpdir_remove(dir);
+    free(path);
+    free(dir);
+}
+
+/* A history libedit cannot read is left exactly as it is: this session does not save over it. */
+static void test_history_damaged(void **state)
+{
+    (void)state;
+    char *dir = support_tmpdir_make();
+    char *path = xasprintf("%s/history", dir);
+    const char junk[] = "not a libedit history\n\x01\x02\n";
+    assert_int_equal(support_tmpdir_write(path, junk, sizeof junk - 1, 0600), 0);
+    char *cause = NULL;
+    struct cmdline *c = cmdline_create(path, &cause);
+    assert_non_null(c);
+    assert_non_null(cause);
+    assert_non_null(strstr(cause, path));
+    assert_non_null(strstr(cause, "left as it is"));
+    free(cause);
+    cause = NULL;
+    assert_int_equal(cmdline_history_size(c), 0);
+    assert_int_equal(cmdline_add(c, "theme mono", &cause), 0); /* kept in memory only */
+    assert_null(cause);
+    assert_int_equal(cmdline_history_size(c), 1);
+    cmdline_destroy(c);
+    FILE *f = fopen(path, "rb");
+    char got[64] = {0};
+    size_t n = fread(got, 1, sizeof got, f);
+    fclose(f);
+    assert_int_equal(n, sizeof junk - 1);
+    assert_memory_equal(got, junk, n);
+    assert_int_equal(support_tmpdir_count(dir), 1); /* and nothing beside it */
     support_tmpdir_remove(dir);
     free(path);
     free(dir);
@@ -123,9 +157,8 @@ static void test_complete(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_history_walk),
-        cmocka_unit_test(test_history_file),
-        cmocka_unit_test(test_split),
+        cmocka_unit_test(test_history_walk),    cmocka_unit_test(test_history_file),
+        cmocka_unit_test(test_history_damaged), cmocka_unit_test(test_split),
         cmocka_unit_test(test_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
