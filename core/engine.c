@@ -429,10 +429,12 @@ static void load_snapshot(struct engine *e)
     }
     if ((err == CORE_ERR_PARSE || err == CORE_ERR_LIMIT) &&
         snapshot_set_aside(e->snapshot_path, engine_wall(e) / 1000, &aside, &why2) == 0) {
-        e->snapshot_note = xasprintf("%s: moved aside to %s; starting empty", why, aside);
+        e->snapshot_note =
+            xasprintf("damaged snapshot moved aside to %s, starting empty (%s)", aside, why);
     } else {
-        e->snapshot_note = xasprintf("%s%s%s: left as it is and not saved over this run", why,
-                                     why2 ? "; " : "", why2 ? why2 : "");
+        e->snapshot_note =
+            xasprintf("snapshot %s left as it is and not saved over this run (%s%s%s)",
+                      e->snapshot_path, why, why2 ? "; " : "", why2 ? why2 : "");
         free(e->snapshot_path);
         e->snapshot_path = NULL;
         e->o.snapshot_path = NULL;
