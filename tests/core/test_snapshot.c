@@ -1021,6 +1021,7 @@ static void test_set_aside(void **state)
     /* The same second again: a second name, the first copy kept. */
     assert_int_equal(support_tmpdir_write(f->path, "x", 1, 0600), 0);
     assert_int_equal(snapshot_set_aside(f->path, 1795996800, &aside2, NULL), 0);
+    free(aside);
     char *want2 = xasprintf("%s.corrupt-20261130T000000Z-2", f->path);
     assert_string_equal(aside2, want2);
     assert_int_equal(support_tmpdir_count(f->dir), 2);
