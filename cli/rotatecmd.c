@@ -335,6 +335,8 @@ static char *owner_of(const struct config *cfg)
 {
     char host[256] = "localhost";
     (void)gethostname(host, sizeof host - 1);
+    /* cppcheck-suppress getpwuidCalled ; main thread only (the one worker thread only generates a
+     * key) */
     const struct passwd *pw = getpwuid(geteuid());
     const char *user = getenv("USER") ? getenv("USER") : pw ? pw->pw_name : "unknown";
     const char *client = cfg->client_id ? cfg->client_id : getenv("AZURE_CLIENT_ID");

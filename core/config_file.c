@@ -22,6 +22,8 @@ char *config_home_dir(void)
     const char *home = getenv("HOME");
     if (home && home[0] == '/')
         return xstrdup(home);
+    /* cppcheck-suppress getpwuidCalled ; main thread only (the one worker thread only generates a
+     * key) */
     struct passwd *pw = getpwuid(getuid());
     return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? xstrdup(pw->pw_dir) : NULL;
 }

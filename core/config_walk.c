@@ -76,7 +76,7 @@ static char *shown_name(const char *prefix, const char *name)
 {
     char clean[MAX_NAME_IN_MSG + 4];
     size_t i = 0;
-    for (; name[i] && i < MAX_NAME_IN_MSG; i++)
+    for (; i < MAX_NAME_IN_MSG && name[i]; i++)
         clean[i] = isprint((unsigned char)name[i]) ? name[i] : '?';
     if (name[i])
         clean[i++] = '.', clean[i++] = '.', clean[i++] = '.';
@@ -272,6 +272,7 @@ static int set_int_list(struct config *c, const struct config_option *o, const c
         if (rc < 0)
             return -1;
     }
+    /* cppcheck-suppress uninitvar ; the loop above set all n values (n may be 0) */
     qsort(values, n, sizeof *values, desc);
     int64_t **lp = slot(c, o->offset);
     free(*lp);

@@ -105,6 +105,7 @@ char *oplock_sanitize(const char *value, size_t max)
     while (n > start && clean[n - 1] == ' ')
         n--;
     char *out;
+    /* cppcheck-suppress knownConditionTrueFalse ; false when the value is longer than max */
     if (n - start <= max) {
         out = xstrndup(clean + start, n - start);
     } else {

@@ -328,12 +328,12 @@ static void register_step(struct rot_plan *p, const char *id, const struct rot_s
 
 void rotplan_steps(struct rot_plan *p)
 {
-    size_t i = step(p, "preconditions", "a rotation starts only from a healthy group",
-                    "Check: no critical or high finding for %s, %s, %s, %s; no database "
-                    "Inaccessible; auto-rotation off on both; nothing changed since the plan",
-                    p->pri.instance, p->sec.instance, p->pri.vault, p->sec.vault);
-    i = step(p, "lock", "other operators see it and tdectl refuses a second rotation",
-             "Take the operator lock: tags on %s", p->pri.instance);
+    step(p, "preconditions", "a rotation starts only from a healthy group",
+         "Check: no critical or high finding for %s, %s, %s, %s; no database "
+         "Inaccessible; auto-rotation off on both; nothing changed since the plan",
+         p->pri.instance, p->sec.instance, p->pri.vault, p->sec.vault);
+    size_t i = step(p, "lock", "other operators see it and tdectl refuses a second rotation",
+                    "Take the operator lock: tags on %s", p->pri.instance);
     call_arm(p, i, "PATCH", p->pri.instance_id, "/providers/Microsoft.Resources/tags/default",
              TAGS_API);
     step(p, "name-free", "restore and purge protection make a used name unusable",

@@ -81,6 +81,7 @@ static void part_done(struct part *p)
         finish(r);
 }
 
+/* cppcheck-suppress constParameter ; the signature of arm_get_protector's callback */
 static void on_protector(const struct az_status *st, struct model_protector *pr, void *arg)
 {
     struct part *p = arg;

@@ -450,7 +450,7 @@ const char *snapshot_json_kind(const cJSON *j)
 const char *snapshot_shown(const char *s, char buf[68])
 {
     size_t i = 0;
-    for (; s[i] && i < 64; i++)
+    for (; i < 64 && s[i]; i++)
         buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
     if (s[i])
         buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
@@ -525,7 +525,7 @@ static int read_list(const struct field *f, const cJSON *j, char *p, struct snap
 static bool is_fingerprint(const char *s)
 {
     size_t n = strspn(s, "0123456789abcdef");
-    return s[n] == '\0' && n < MODEL_FINGERPRINT_LEN;
+    return n < MODEL_FINGERPRINT_LEN && s[n] == '\0';
 }
 
 static int read_field(const struct field *f, const cJSON *j, char *p, struct snapshot_reader *r)

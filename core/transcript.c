@@ -94,6 +94,7 @@ static size_t utf8_len(const unsigned char *p, size_t avail)
 static void put_value(struct md *b, const char *v, bool code)
 {
     size_t n = strlen(v), lim = n > TRANSCRIPT_VALUE_MAX ? TRANSCRIPT_VALUE_MAX : n, i = 0;
+    /* cppcheck-suppress knownConditionTrueFalse ; false only for an empty value */
     while (i < lim) {
         unsigned char c = (unsigned char)v[i];
         if (c >= 0x80) {
@@ -185,7 +186,7 @@ static bool secret_name(const char *name)
     static const char *const words[] = {"pass", "secret", "token"};
     char low[64];
     size_t n = 0;
-    for (; name[n] && n < sizeof low - 1; n++)
+    for (; n < sizeof low - 1 && name[n]; n++)
         low[n] = (char)tolower((unsigned char)name[n]);
     low[n] = '\0';
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)

@@ -106,7 +106,7 @@ static void op_get(struct arm_ctx *ctx, struct target *t)
     reply(ctx, t);
 }
 
-static void replace_all(struct arm_ctx *ctx, struct target *t, struct tags *with)
+static void replace_all(struct arm_ctx *ctx, struct target *t, const struct tags *with)
 {
     tags_clear(t->tags);
     *t->tags = *with;

@@ -415,10 +415,8 @@ struct world *scenario_load_file(const char *path, char **cause)
         xcause(cause, "%s: %s", path, why);
         free(why);
     }
-    if (text) {
-        memset(text, 0, len); /* may hold secrets and private keys */
-        free(text);
-    }
+    memset(text, 0, len); /* may hold secrets and private keys */
+    free(text);
     free(dir);
     return world;
 }

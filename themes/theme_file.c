@@ -66,7 +66,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct pctx *x, const char
 static void shown(const char *s, char *buf, size_t size)
 {
     size_t i = 0;
-    for (; s[i] && i < SHOWN_MAX && i + 4 < size; i++)
+    for (; i < SHOWN_MAX && i + 4 < size && s[i]; i++)
         buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
     if (s[i] && i + 4 <= size)
         buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';

@@ -216,9 +216,10 @@ static void draw_header(struct app *a)
     if (x > cx)
         put(0, x, t,
             !a->judged && !clock ? THEME_DIM
-            : clock || crit      ? THEME_CRIT
-            : high               ? THEME_WARN
-                                 : THEME_OK,
+            /* cppcheck-suppress knownConditionTrueFalse ; judged with no clock comes here too */
+            : clock || crit ? THEME_CRIT
+            : high          ? THEME_WARN
+                            : THEME_OK,
             right);
 }
 
@@ -467,7 +468,7 @@ void draw_mouse(struct app *a)
     if (getmouse(&ev) != OK || a->overlay == OVERLAY_WIZARD || a->overlay == OVERLAY_BACKUP)
         return; /* the wizard screens have keys only */
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
-        enum action act = ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN;
+        enum action act = (ev.bstate & BUTTON4_PRESSED) ? ACT_UP : ACT_DOWN;
         for (int i = 0; i < 3; i++)
             app_key_action(a, act);
         return;

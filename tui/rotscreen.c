@@ -39,6 +39,8 @@ static char *owner_of(const struct app *a)
     host[sizeof host - 1] = '\0';
     const char *user = getenv("USER");
     if (user == NULL || user[0] == '\0') {
+        /* cppcheck-suppress getpwuidCalled ; main thread only (the one worker thread only generates
+         * a key) */
         const struct passwd *pw = getpwuid(getuid());
         user = pw ? pw->pw_name : "unknown";
     }

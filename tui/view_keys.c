@@ -64,8 +64,6 @@ struct prot {
 };
 
 struct pairctx {
-    struct app *a;
-    const struct model *m;
     struct rows *r;
     const struct model_vault *va, *vb;
     int64_t now_s;
@@ -140,6 +138,7 @@ static void add_version(struct pairctx *c, const struct model_key *key,
                         const struct model_version *x, const struct model_version *y)
 {
     const struct model_version *any = x ? x : y;
+    /* cppcheck-suppress nullPointerRedundantCheck ; callers pass x, y or both */
     size_t row = rows_add(c->r, any->kid, TAG_VERSION);
     char s[16], date[16];
     rows_set(c->r, row, C_KEY, THEME_DIM, "  %s", key->name);
@@ -228,7 +227,7 @@ static void rebuild(void *p, struct app *a)
     const struct model *m = engine_model(a->engine);
     const struct model_vault **done = xcalloc(m->nvaults + 1, sizeof *done);
     size_t ndone = 0;
-    struct pairctx c = {a, m, lv->rows, NULL, NULL, app_now(a) / 1000, 30 * 86400, NULL, 0};
+    struct pairctx c = {lv->rows, NULL, NULL, app_now(a) / 1000, 30 * 86400, NULL, 0};
     if (a->config.nexpiry_warn_days)
         c.warn_s = a->config.expiry_warn_days[0] * 86400;
     c.prots = xcalloc(m->ninstances + 1, sizeof *c.prots);

@@ -82,7 +82,7 @@ static void instance_line(struct app *a, struct rows *r, size_t row, size_t col,
 static void vault_line(struct app *a, struct rows *r, size_t row, size_t col,
                        const struct model_vault *x, const struct model_vault *y)
 {
-    struct vaultstate sx, sy;
+    struct vaultstate sx = {0}, sy = {0};
     if (x)
         vaultstate_of(x, app_now(a), &sx);
     if (y)
