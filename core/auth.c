@@ -137,11 +137,13 @@ static void deliver(struct auth *a, struct auth_request **list, const char *toke
     a->depth++;
     while (*list && !a->dying) {
         struct auth_request *r = *list;
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): r was unlinked before it was freed */
         req_unlink(r);
         r->fn(err == CORE_OK ? token : NULL, err, err == CORE_OK ? NULL : cause, r->arg);
         req_free(r);
     }
     while (*list)
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): req_free unlinks it from this list */
         req_free(*list);
     if (--a->depth == 0 && a->dying)
         auth_free(a);
@@ -274,6 +276,7 @@ static void fetch_free(struct fetch *f)
     if (f->start_timer)
         loop_timer_cancel(f->a->loop, f->start_timer);
     while (f->waiters)
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): req_free unlinks it from this list */
         req_free(f->waiters);
     free(f->tenant);
     free(f->scope);
@@ -630,6 +633,7 @@ static void auth_free(struct auth *a)
         fetch_free(f);
     }
     while (a->ready)
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): req_free unlinks it from this list */
         req_free(a->ready);
     while (a->entries) {
         struct entry *e = a->entries;
@@ -667,6 +671,7 @@ void auth_destroy(struct auth *a)
         fetch_free(f);
     }
     while (a->ready)
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): req_free unlinks it from this list */
         req_free(a->ready);
 }
 

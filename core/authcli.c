@@ -55,6 +55,7 @@ static int local_time(const char *s, int64_t *out)
 {
     struct tm tm = {0};
     int n = 0;
+    /* NOLINTNEXTLINE(cert-err34-c): the widths keep each field in range, n checks the rest */
     if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                &tm.tm_min, &tm.tm_sec, &n) != 6 ||
         n != 19)

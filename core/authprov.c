@@ -180,7 +180,7 @@ static void refusal(const char *who, long status, const cJSON *root, const char 
     char *e = service_text(error ? error : "", secret);
     char *d = service_text(desc ? desc : "", secret);
     char code[32] = "";
-    if (cJSON_IsNumber(first) && strstr(d, "AADSTS") == NULL)
+    if (first && cJSON_IsNumber(first) && strstr(d, "AADSTS") == NULL)
         snprintf(code, sizeof code, "AADSTS%.0f: ", first->valuedouble);
     char *c = xasprintf("%s refused the token request (HTTP %ld%s%s)%s%s%s", who, status,
                         *e ? ", " : "", e, *d || *code ? ": " : "", code, d);

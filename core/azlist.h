@@ -42,6 +42,7 @@ struct az_call *azlist_read(struct azure *az, enum az_service service, const cha
  * (void (*)(T *)) frees an item's members when the read is cancelled. Function pointers travel
  * through azlist as a struct holding the typed pointer, never cast to another function type.
  */
+/* NOLINTBEGIN(bugprone-macro-parentheses): T is a type name */
 #define AZLIST_DEFINE(prefix, T, page_parser, item_cleanup, callback_type)                       \
     struct prefix##_fn {                                                                         \
         callback_type fn;                                                                        \
@@ -73,5 +74,6 @@ struct az_call *azlist_read(struct azure *az, enum az_service service, const cha
         return azlist_read(az, service, url, sizeof(T), prefix##_parse, prefix##_cleanup,        \
                            prefix##_done, holder, arg);                                          \
     }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #endif

@@ -226,7 +226,7 @@ static int set_guid_list(struct config *c, const struct config_option *o, const 
         return config_fail(x, path, "has %zu entries, at most %d", n, MAX_LIST);
     char **list = n ? xcalloc(n, sizeof *list) : NULL;
     int rc = 0;
-    for (const cJSON *e = j->child; e && rc == 0; e = e->next, i++) {
+    for (const cJSON *e = j->child; i < n && e && rc == 0; e = e->next, i++) {
         char *at = xasprintf("%s[%zu]", path, i);
         rc = cJSON_IsString(e) ? check_string(CONFIG_GUID, e->valuestring, at, x, &list[i])
                                : config_wrong_type(x, at, "a GUID string", e);
@@ -260,8 +260,8 @@ static int set_int_list(struct config *c, const struct config_option *o, const c
     size_t n = (size_t)cJSON_GetArraySize(j), i = 0;
     if (n > MAX_WARN_DAYS)
         return config_fail(x, path, "has %zu entries, at most %d", n, MAX_WARN_DAYS);
-    int64_t values[MAX_WARN_DAYS];
-    for (const cJSON *e = j->child; e; e = e->next, i++) {
+    int64_t values[MAX_WARN_DAYS] = {0};
+    for (const cJSON *e = j->child; i < n && e; e = e->next, i++) {
         char *at = xasprintf("%s[%zu]", path, i);
         int rc = int_of(e, o->min, o->max, at, x, &values[i]);
         for (size_t k = 0; rc == 0 && k < i; k++) {
@@ -272,7 +272,6 @@ static int set_int_list(struct config *c, const struct config_option *o, const c
         if (rc < 0)
             return -1;
     }
-    /* cppcheck-suppress uninitvar ; the loop above set all n values (n may be 0) */
     qsort(values, n, sizeof *values, desc);
     int64_t **lp = slot(c, o->offset);
     free(*lp);
@@ -350,7 +349,7 @@ static int set_fog_list(struct config *c, const struct config_option *o, const c
         return config_fail(x, path, "has %zu entries, at most %d", n, MAX_LIST);
     struct config_fog *list = n ? xcalloc(n, sizeof *list) : NULL;
     int rc = 0;
-    for (const cJSON *e = j->child; e && rc == 0; e = e->next, i++) {
+    for (const cJSON *e = j->child; i < n && e && rc == 0; e = e->next, i++) {
         char *at = xasprintf("%s[%zu]", path, i);
         rc = fog_of(&list[i], e, at, x);
         for (size_t k = 0; rc == 0 && k < i; k++) {

@@ -159,7 +159,7 @@ static int scan_text(const char *path, const char *text, size_t len, struct scan
             }
             if (strcmp(why, "\"seq\" is out of order") == 0)
                 xcause(cause, "journal %s: line %zu: \"seq\" is not %lld: the file was changed",
-                       path, lineno, (long long)(sc->seq + 1));
+                       path, lineno, (long long)sc->seq + 1);
             else
                 xcause(cause, "journal %s: line %zu: %s", path, lineno, why);
             return -1;

@@ -299,6 +299,7 @@ static void pfx_refusal(const char *pass, const char *what, char **cause)
     if (mac && pass == NULL)
         xcause(cause, "%s: the PFX is protected: a passphrase is needed", what);
     else if (mac)
+        /* NOLINTNEXTLINE(bugprone-branch-clone): the same words as with pass, checked first */
         xcause(cause, "%s: wrong passphrase or damaged file", what);
     else if (unsupported)
         xcause(cause,

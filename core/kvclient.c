@@ -311,7 +311,7 @@ struct az_call *kv_import_key(struct azure *az, const char *vault, const char *k
 {
     char *url = NULL;
     cJSON *material = jwk ? cJSON_Parse(jwk) : NULL; /* only to check it is an object */
-    if (kv_name_valid(key) && cJSON_IsObject(material)) {
+    if (material && kv_name_valid(key) && cJSON_IsObject(material)) {
         char *path = xasprintf("/keys/%s", key);
         url = kv_url(vault, path, NULL);
         free(path);

@@ -149,6 +149,7 @@ static void add_clock(cJSON *o, const struct report_input *in, const struct mode
     add_time(j, "lost_at", c.lost_at_ms);
     add_time(j, "inaccessible_at", c.inaccessible_at_ms);
     add_time(j, "window_end", c.window_end_ms);
+    /* NOLINTNEXTLINE(bugprone-integer-division): whole seconds, on purpose */
     cJSON_AddNumberToObject(j, "seconds_left", (double)(c.left_ms / 1000));
     cJSON_AddBoolToObject(j, "revalidate_only", c.revalidate_only);
 }

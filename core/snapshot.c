@@ -51,6 +51,7 @@ static int unique(struct snapshot_reader *r, const char *what, const char **name
     return 0;
 }
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): member is ".field", it cannot be parenthesized */
 #define UNIQUE(r, what, arr, n, member, names) \
     do {                                       \
         for (size_t i_ = 0; i_ < (n); i_++)    \
@@ -58,6 +59,7 @@ static int unique(struct snapshot_reader *r, const char *what, const char **name
         if (unique(r, what, names, n) < 0)     \
             goto out;                          \
     } while (0)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static int key_cmp(const void *a, const void *b)
 {

@@ -57,6 +57,7 @@ struct schema {
 };
 
 /* 0 when member m of T has the given type or size; a compile error otherwise. */
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): type is a type name */
 #define IS(T, m, type)      _Generic(((T *)0)->m, type : 0)
 #define SIZE_IS(T, m, size) (sizeof(char[sizeof(((T *)0)->m) == (size) ? 1 : -1]) - 1)
 #define ROW(...)    \
@@ -74,7 +75,7 @@ struct schema {
 #define ERR(T, m)           F(T, m, K_ERR, enum core_err)
 #define FPRINT(T, m) \
     ROW(#m, K_FPRINT, offsetof(T, m) + SIZE_IS(T, m, MODEL_FINGERPRINT_LEN), 0, NULL)
-#define SUB(T, m, type, s) ROW(#m, K_STRUCT, offsetof(T, m) + IS(T, m, type), 0, &s)
+#define SUB(T, m, type, s) ROW(#m, K_STRUCT, offsetof(T, m) + IS(T, m, type), 0, &(s))
 #define LIST(T, m, n, kind, type, s) \
     ROW(#m, kind, offsetof(T, m) + IS(T, m, type) + IS(T, n, size_t), offsetof(T, n), s)
 #define SCHEMA(T, f) ROW(sizeof(T), f, COUNT(f))
@@ -531,7 +532,7 @@ static bool is_fingerprint(const char *s)
 static int read_field(const struct field *f, const cJSON *j, char *p, struct snapshot_reader *r)
 {
     char *at = p + f->off;
-    double d;
+    double d = 0;
     switch (f->kind) {
     case K_STR:
     case K_ID:

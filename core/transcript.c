@@ -157,13 +157,13 @@ static void md_code(struct md *b, const char *v)
 static const char *str_of(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+    return v && cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
 }
 
 static bool num_of(const cJSON *o, const char *name, double *out)
 {
     const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
-    if (!cJSON_IsNumber(v))
+    if (v == NULL || !cJSON_IsNumber(v))
         return false;
     *out = v->valuedouble;
     return true;
@@ -665,8 +665,8 @@ char *transcript_render(const cJSON *records, const char *run, const char *note)
     render_plan(&b, &s);
     md_puts(&b, "## Timeline\n\n");
     int n = 0;
-    const cJSON *rec;
-    cJSON_ArrayForEach(rec, (cJSON_IsArray(records) ? records : NULL))
+    const cJSON *rec, *list = cJSON_IsArray(records) ? records : NULL;
+    cJSON_ArrayForEach(rec, list)
     {
         render_record(&b, &s, rec);
         n++;

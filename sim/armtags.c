@@ -159,7 +159,7 @@ static void op_patch(struct arm_ctx *ctx, struct target *t)
     static const char *const ops[] = {"Replace", "Merge", "Delete"};
     const cJSON *op = ctx->body ? cJSON_GetObjectItem(ctx->body, "operation") : NULL;
     int which = -1;
-    for (int i = 0; i < 3 && cJSON_IsString(op); i++) {
+    for (int i = 0; i < 3 && op && cJSON_IsString(op); i++) {
         if (strcasecmp(op->valuestring, ops[i]) == 0)
             which = i;
     }

@@ -112,6 +112,7 @@ static int parse_master(const char *hex, unsigned char out[SIM_MASTER_LEN])
 {
     for (size_t i = 0; i < SIM_MASTER_LEN; i++) {
         unsigned v;
+        /* NOLINTNEXTLINE(cert-err34-c): two hex digits cannot overflow */
         if (sscanf(hex + 2 * i, "%2x", &v) != 1)
             return -1;
         out[i] = (unsigned char)v;

@@ -281,7 +281,7 @@ static void token_reply(const struct sim *sim, struct http_resp *resp, const str
         char n[24], on[24], nb[24];
         int64_t now = simclock_wall();
         snprintf(n, sizeof n, "%d", expires_in);
-        snprintf(on, sizeof on, "%lld", (long long)(now + expires_in));
+        snprintf(on, sizeof on, "%lld", (long long)now + expires_in);
         snprintf(nb, sizeof nb, "%lld", (long long)now);
         cJSON_AddStringToObject(body, "expires_in", n);
         cJSON_AddStringToObject(body, "ext_expires_in", n);

@@ -65,7 +65,7 @@ static void token_reply(const struct sim *sim, struct http_resp *resp, const str
     int64_t now = simclock_wall();
     char in[24], on[24], nb[24];
     snprintf(in, sizeof in, "%d", expires_in);
-    snprintf(on, sizeof on, "%lld", (long long)(now + expires_in));
+    snprintf(on, sizeof on, "%lld", (long long)now + expires_in);
     snprintf(nb, sizeof nb, "%lld", (long long)now);
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "access_token", token);

@@ -193,7 +193,7 @@ void kv_handle(struct sim *sim, const char *vault_name, const struct http_req *r
         world_rdlock(sim->world);
     ctx.now = simclock_now();
     ctx.mono = simclock_mono_ms();
-    if (prelude(&ctx, vault_name, route_status, route_code, route_message)) {
+    if (prelude(&ctx, vault_name, route_status, route_code, route_message) && info) {
         info->fn(&ctx);
         if (ctx.changed)
             sim_persist(sim);

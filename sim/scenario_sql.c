@@ -178,9 +178,9 @@ static bool load_identity(struct loader *ld, const cJSON *item, struct instance 
     const struct principal *p = ok ? world_principal(ld->world, ref) : NULL;
     if (ok && (p == NULL || p->kind != PRINCIPAL_MANAGED_IDENTITY))
         ok = jcheck_fail(&ld->jc, "principal must name a managed identity of this scenario");
-    if (ok && type == 1 && p->resource_id == NULL)
+    if (ok && p && type == 1 && p->resource_id == NULL)
         ok = jcheck_fail(&ld->jc, "a user-assigned identity needs its resource_id");
-    if (ok) {
+    if (ok && p) {
         mi->identity_oid = xstrdup(p->object_id);
         mi->identity_type = xstrdup(types[type]);
         mi->identity_resource = type == 1 ? xstrdup(p->resource_id) : NULL;

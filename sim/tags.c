@@ -182,6 +182,7 @@ void tags_set(struct tags *tags, const char *name, const char *value)
         tags->v = xrealloc(tags->v, tags->n + 1, sizeof *tags->v);
         tags->n++;
     } else {
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): find gives n when v is empty */
         free(tags->v[i].name);
         free(tags->v[i].value);
     }

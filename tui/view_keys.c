@@ -184,6 +184,7 @@ static void add_key(struct pairctx *c, const char *name)
     const struct model_key *ka = c->va ? model_key(c->va, name) : NULL;
     const struct model_key *kb = c->vb ? model_key(c->vb, name) : NULL;
     char subject[300], pa[96], pb[96];
+    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference): name is from va or vb */
     snprintf(subject, sizeof subject, "key %s/%s", (ka ? c->va : c->vb)->name, name);
     size_t row = rows_add(c->r, subject, TAG_KEY);
     policy_text(ka, pa, sizeof pa);

@@ -331,7 +331,7 @@ static void draw_block(struct view_topology *v, struct app *a, WINDOW *w, size_t
     for (int side = 0; side < 2; side++) {
         int cx = x + 2 + side * (half + 1);
         for (int l = 0; l < SIDE_LINES; l++) {
-            size_t col = (size_t)((side ? T_RIGHT0 : T_LEFT0) + l);
+            size_t col = (size_t)(side ? T_RIGHT0 : T_LEFT0) + (size_t)l;
             wattrset(w, theme_attr(t, rows_role(v->rows, row, col)));
             mvwaddnstr(w, y + 1 + l, cx, rows_text(v->rows, row, col), half - 2);
         }

@@ -170,8 +170,9 @@ static void draw_tile(struct view_wall *v, struct app *a, WINDOW *w, size_t row,
     mvwhline(w, y + 1, x + 1, ' ', wd - 2);
     mvwaddstr(w, y + 1, x + (wd - (int)strlen(big)) / 2, big);
     for (int l = 0; l < TILE_LINES - 1; l++) {
-        wattrset(w, theme_attr(t, rows_role(v->rows, row, (size_t)(W_LINE0 + l))));
-        mvwaddnstr(w, y + 2 + l, x + 2, rows_text(v->rows, row, (size_t)(W_LINE0 + l)), wd - 4);
+        wattrset(w, theme_attr(t, rows_role(v->rows, row, (size_t)W_LINE0 + (size_t)l)));
+        mvwaddnstr(w, y + 2 + l, x + 2, rows_text(v->rows, row, (size_t)W_LINE0 + (size_t)l),
+                   wd - 4);
     }
     wattrset(w, A_NORMAL);
 }
@@ -189,7 +190,7 @@ static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
     int cols = wd / TILE_W > 0 ? wd / TILE_W : 1;
     int tw = wd / cols;
     int rows = h / TILE_H > 0 ? h / TILE_H : 1;
-    size_t fit = (size_t)(cols * rows);
+    size_t fit = (size_t)cols * (size_t)rows;
     if (v->top >= n)
         v->top = 0;
     for (size_t i = v->top; i < n && i < v->top + fit; i++) {

@@ -45,7 +45,8 @@ char *spark_format(char *buf, size_t size, const long *values, size_t n, int wid
         size_t len = s ? strlen(s) : 0;
         if (len + 1 > size - o)
             break;
-        memcpy(buf + o, s, len);
+        if (len)
+            memcpy(buf + o, s, len);
         o += len;
     }
     buf[o] = '\0';
