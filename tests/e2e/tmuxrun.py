@@ -47,6 +47,8 @@ PASS_THROUGH = (
 
 # A loaded 2-core machine running the sanitizer build: be generous.
 DEFAULT_TIMEOUT = 30.0
+# Every wait is this many times longer: bench/valgrind_e2e.sh runs tdectl under valgrind.
+SCALE = float(os.environ.get("TDECTL_TEST_TIMEOUT_SCALE", "1"))
 POLL = 0.1
 
 
@@ -201,6 +203,7 @@ class Console:
     def copy_selected(self, timeout=DEFAULT_TIMEOUT):
         """Presses y (copy) and returns what arrived on the clipboard: tdectl
         writes OSC 52, which tmux (set-clipboard on) turns into a paste buffer."""
+        timeout *= SCALE
         for _ in range(100):  # empty the buffer stack first: the answer is then new
             if subprocess.run([TMUX, "-L", self.socket, "-f", "/dev/null", "delete-buffer"],
                               env=self._tmux_env(), stdout=subprocess.DEVNULL,
@@ -242,6 +245,7 @@ class Console:
 
         where: a function from the screen text to the text to search (a line,
         a region); default the whole screen."""
+        timeout *= SCALE
         rx = re.compile(pattern, flags)
         deadline = time.monotonic() + timeout
         text = ""
@@ -262,6 +266,7 @@ class Console:
 
     def wait_until(self, predicate, what, timeout=DEFAULT_TIMEOUT):
         """Polls until predicate() is true; what names it in the failure."""
+        timeout *= SCALE
         deadline = time.monotonic() + timeout
         while True:
             if predicate():
@@ -276,6 +281,7 @@ class Console:
 
     def wait_gone(self, pattern, timeout=DEFAULT_TIMEOUT, where=None, flags=re.M):
         """Polls until pattern no longer matches; the screen then."""
+        timeout *= SCALE
         rx = re.compile(pattern, flags)
         deadline = time.monotonic() + timeout
         while True:
@@ -320,6 +326,7 @@ class Console:
             return ""
 
     def wait_exit(self, timeout=DEFAULT_TIMEOUT):
+        timeout *= SCALE
         deadline = time.monotonic() + timeout
         while not self.exited():
             if time.monotonic() > deadline:
