@@ -1,8 +1,9 @@
 """Soak harness for `tdectl watch`: a seeded schedule of azsim faults coming and
 going while /metrics and /healthz are scraped, with the process's RSS and CPU
-sampled from /proc. Used by tests/e2e/test_watch_soak.py (the demo estate,
-short cadences) and bench/watch_soak.py (the large generated estate, default
-cadences).
+sampled from /proc. Used by bench/watch_soak.py (the large generated estate,
+default cadences) and, for its fault catalogue, scraping and judging, by
+tests/pylib/gameday.py (the game day: watch and the console together,
+tests/e2e/test_gameday.py and bench/gameday.sh).
 
 A fault is injected, held until the metrics show it (or its detection bound
 passes: a miss), held a little longer, cleared, and then the metrics must come
