@@ -51,6 +51,9 @@ def main(argv):
     if s:
         for line in gameday.report_lines("bench gameday", a.seed, s):
             print(line)
+    for t, w, c, calls in (s.get("rss_timeline") or []):
+        print("bench gameday rss_timeline t=%s watch_kb=%s console_kb=%s console_calls=%s"
+              % (t, w, c, calls))
     for line in r.get("problems") or []:
         print("bench gameday PROBLEM " + line)
     print("bench gameday unobservable: " + "; ".join(

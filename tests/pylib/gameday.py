@@ -327,6 +327,7 @@ class Gameday:
         self.waves = 0
         self.stuck_waves = []
         self.next_key = 0.0
+        self.calls = []            # (t, calls in the console's activity count)
 
     # bounds
     def bound(self, cycle):
@@ -368,6 +369,8 @@ class Gameday:
             self.screens_unreadable += 1
         else:
             view["act"] = self.console.activity
+            if view["act"]:
+                self.calls.append((t, view["act"]["calls"]))
         return s, view
 
     def baseline(self, timeout=60):
@@ -562,6 +565,16 @@ class Gameday:
         window = [r for t, r in samples if t >= start]
         return (window[0], window[-1], max(window)) if window else (None, None, None)
 
+    @staticmethod
+    def _at(samples, t):
+        """The value of the last (t, value) sample at or before t."""
+        got = None
+        for ts, v in samples:
+            if ts > t:
+                break
+            got = v
+        return got
+
     def summary(self, warmup):
         pct = watchsoak.percentile
 
@@ -588,6 +601,11 @@ class Gameday:
         ws = [(t, r) for t, r, _ in self.soak.samples]
         out["rss_kb"] = {"watch": self.rss_window(ws, warmup),
                          "console": self.rss_window(self.console_samples, warmup)}
+        # RSS of both about every minute, and the console's call count (its activity log
+        # keeps the last 5,000 calls: it grows until full, then stays flat).
+        out["rss_timeline"] = [(round(t), r, self._at(self.console_samples, t),
+                                self._at(self.calls, t)) for i, (t, r) in enumerate(ws)
+                               if i == 0 or i == len(ws) - 1 or t // 60 != ws[i - 1][0] // 60]
         out["scrapes"] = self.soak.scrapes
         out["scrape_failures"] = len(self.soak.scrape_failures)
         out["healthz_not_ok"] = len(self.soak.healthz_not_ok)
