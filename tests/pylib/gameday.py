@@ -274,14 +274,23 @@ class ConsoleProbe:
         raise AssertionError("no tdectl under the console's pane")
 
     def view(self):
-        return parse_vaults_screen(self.c.screen())
+        try:
+            return parse_vaults_screen(self.c.screen())
+        except RuntimeError:
+            return None
 
     def press(self, key, t):
         """Sends key (a view number), waits for that view; its latency in ms (recorded)."""
         t0 = time.monotonic()
-        self.c.keys(key)
+        try:
+            self.c.keys(key)
+        except RuntimeError:  # the tmux server is gone: the console ended (alive() says)
+            return None
         while True:
-            m = self.VIEW_MARK[key].search(self.c.screen())
+            try:
+                m = self.VIEW_MARK[key].search(self.c.screen())
+            except RuntimeError:
+                return None
             if m:
                 ms = (time.monotonic() - t0) * 1000
                 self.key_ms.append(ms)
@@ -749,10 +758,12 @@ def run_demo(tdectl, demo_path, tmp, seed, seconds, warmup=20.0, log=print, key_
             out["watch_clean"] = sanitizer_clean(err) and MONITOR_SECRET not in err
             out["watch_stderr_tail"] = err[-2000:]
         if console is not None:
+            out["console_stderr_tail"] = console.stderr()[-4000:]
+            out["console_status_early"] = console.exit_status()  # None while it runs
             try:
                 console.stop()  # q: exit status 0 and no sanitizer report, or it raises
                 out["console_exit"] = 0
-            except AssertionError as e:
+            except (AssertionError, RuntimeError) as e:
                 out["console_exit"] = str(e)[-2000:]
             finally:
                 console.cleanup()
