@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "json.h"
+#include "textsafe.h"
 #include "xmem.h"
 
 /* innererror chains deeper than this are cut (cJSON already bounds nesting at 1000). */
@@ -50,43 +51,6 @@ const char *az_error_reason(long status)
     return "Unknown Status";
 }
 
-/*
- * Length of the UTF-8 sequence at s and its code point, or 0 when it is not a
- * valid one (overlong forms, surrogates and values past U+10FFFF included).
- */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
-{
-    size_t n;
-    uint32_t min;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    } else if ((s[0] & 0xe0) == 0xc0) {
-        n = 2, min = 0x80, *cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3, min = 0x800, *cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4, min = 0x10000, *cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the terminating NUL */
-        *cp = (*cp << 6) | (s[i] & 0x3f);
-    }
-    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-/* Code points a terminal would act on or that reorder text: C0, DEL, C1, bidi controls. */
-static bool unsafe(uint32_t cp)
-{
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 /* A copy of s fit for a terminal, at most max bytes, trimmed; NULL stays NULL. */
 static char *clean(const char *s, size_t max)
 {
@@ -97,8 +61,8 @@ static char *clean(const char *s, size_t max)
     char *out = xmalloc((len < max ? len : max) + 1);
     while (*p) {
         uint32_t cp;
-        size_t n = utf8_seq(p, &cp);
-        if (n == 0 || unsafe(cp)) {
+        size_t n = textsafe_utf8_seq(p, &cp);
+        if (n == 0 || textsafe_unsafe(cp)) {
             /* Line breaks and tabs become one space, never a leading one. */
             bool space = n != 0;
             p += n ? n : 1;

@@ -7,12 +7,7 @@
 
 #include "xmem.h"
 
-/*
- * Length of the valid UTF-8 sequence at s and its code point, or 0 when it is
- * not one (overlong forms, surrogates and values past U+10FFFF included; the
- * terminating NUL ends a truncated sequence).
- */
-static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+size_t textsafe_utf8_seq(const unsigned char *s, uint32_t *cp)
 {
     size_t n;
     uint32_t min;
@@ -38,8 +33,7 @@ static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
     return n;
 }
 
-/* Code points a terminal acts on or that reorder text: C0, DEL, C1, separators, bidi. */
-static bool unsafe(uint32_t cp)
+bool textsafe_unsafe(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
@@ -50,8 +44,8 @@ bool textsafe_clean(const char *s)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         uint32_t cp;
-        size_t n = utf8_seq(p, &cp);
-        if (n == 0 || unsafe(cp))
+        size_t n = textsafe_utf8_seq(p, &cp);
+        if (n == 0 || textsafe_unsafe(cp))
             return false;
         p += n;
     }
@@ -67,11 +61,11 @@ char *textsafe_copy(const char *s)
     size_t o = 0;
     while (*p) {
         uint32_t cp;
-        size_t n = utf8_seq(p, &cp);
+        size_t n = textsafe_utf8_seq(p, &cp);
         if (n == 0) {
             out[o++] = '?';
             p++;
-        } else if (unsafe(cp)) {
+        } else if (textsafe_unsafe(cp)) {
             out[o++] = ' ';
             p += n;
         } else {

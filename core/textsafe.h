@@ -17,10 +17,22 @@
 #define TDECTL_TEXTSAFE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* True when s (not NULL) holds nothing textsafe_copy would change. */
 bool textsafe_clean(const char *s);
 /* A copy of s with every unsafe character replaced as above; NULL for NULL. */
 char *textsafe_copy(const char *s);
+
+/*
+ * The pieces, for cleaners with other rules (azerr's caps and trims): the length
+ * of the valid UTF-8 sequence at s and its code point, or 0 when it is not one
+ * (overlong forms, surrogates, values past U+10FFFF; the terminating NUL ends a
+ * truncated sequence); and whether a code point is one a terminal acts on or
+ * that reorders text (C0, DEL, C1, line/paragraph separators, bidi controls).
+ */
+size_t textsafe_utf8_seq(const unsigned char *s, uint32_t *cp);
+bool textsafe_unsafe(uint32_t cp);
 
 #endif
