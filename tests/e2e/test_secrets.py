@@ -53,12 +53,9 @@ ROOT = os.path.join(HERE, "..", "..")
 TDECTL = os.environ.get("TDECTL", os.path.join(ROOT, "build", "tui", "tdectl"))
 DEMO = os.path.join(ROOT, "sim", "scenarios", "demo.json")
 
-TENANT = "1fc969be-ee9e-424f-9ec5-a33b1d15ab71"
-SUBSCRIPTION = "558aba93-77f9-4064-aa55-4db325ca1cbf"
-MONITOR_ID = "62a50920-39f7-44ce-af52-b5ad5ff7b541"
-MONITOR_SECRET = "demo-monitor-nthFMjndfT_W0t965DXzzIsbiZBFLBLF"
-OPERATOR_ID = "7d248692-5828-4a0d-ae0c-8333f4a54257"
-OPERATOR_SECRET = "demo-operator-dsWtHlPD2JMSTgzJ8QjRa9BXYmxbV4O3"
+TENANT = azsim.DEMO_TENANT
+MONITOR_ID, MONITOR_SECRET = azsim.DEMO_MONITOR_ID, azsim.DEMO_MONITOR_SECRET
+OPERATOR_ID, OPERATOR_SECRET = azsim.DEMO_OPERATOR_ID, azsim.DEMO_OPERATOR_SECRET
 SERVING = re.compile(r"serving http://([0-9.]+):([0-9]+)/metrics")
 
 
@@ -114,16 +111,9 @@ class SecretsTest(unittest.TestCase):
         for d in (cls.home, os.path.join(cls.home, ".config"), cls.confdir, cls.tmp):
             os.mkdir(d, 0o700)
         cls.ours = set()  # files the test wrote (not tdectl)
-        info = cls.sim.info
-        base = {
-            "cloud": "custom",
-            "endpoints": {"authority": info["authority"], "arm": info["management_resource"],
-                          "vault_resource": info["vault_resource"]},
-            "ca_file": os.path.abspath(cls.sim.ca_file),
-            "subscriptions": [SUBSCRIPTION],
-            "poll": {"probe_seconds": 5, "health_seconds": 10},
-            "http": {"connect_timeout_ms": 2000, "timeout_ms": 4000, "retry_budget_ms": 4000},
-        }
+        base = cls.sim.tdectl_config(
+            poll={"probe_seconds": 5, "health_seconds": 10},
+            http={"connect_timeout_ms": 2000, "timeout_ms": 4000, "retry_budget_ms": 4000})
         cls.key_path = cls.write("monitor.pem", cls.key_pem + cls.cert_pem)
         cls.config = cls.write_config("config.json", base, {
             "mode": "secret", "tenant_id": TENANT, "client_id": OPERATOR_ID})

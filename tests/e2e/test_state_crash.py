@@ -33,7 +33,6 @@ import glob
 import json
 import os
 import random
-import shutil
 import signal
 import stat
 import struct
@@ -54,10 +53,7 @@ ROOT = os.path.join(HERE, "..", "..")
 TDECTL = os.environ.get("TDECTL", os.path.join(ROOT, "build", "tui", "tdectl"))
 DEMO = os.path.join(ROOT, "sim", "scenarios", "demo.json")
 
-TENANT = "1fc969be-ee9e-424f-9ec5-a33b1d15ab71"
-SUBSCRIPTION = "558aba93-77f9-4064-aa55-4db325ca1cbf"
-MONITOR_ID = "62a50920-39f7-44ce-af52-b5ad5ff7b541"
-MONITOR_SECRET = "demo-monitor-nthFMjndfT_W0t965DXzzIsbiZBFLBLF"
+MONITOR_SECRET = azsim.DEMO_MONITOR_SECRET
 KILLS = 60
 KILL_BUDGET_S = 30.0
 
@@ -73,19 +69,11 @@ class StateCrashTest(unittest.TestCase):
         confdir = os.path.join(cls.home, ".config", "tdectl")
         os.makedirs(confdir, mode=0o700)
         os.makedirs(cls.tmp, mode=0o700)
-        info = cls.sim.info
         cls.config = os.path.join(confdir, "config.json")
         with open(cls.config, "w") as f:
-            json.dump({
-                "cloud": "custom",
-                "endpoints": {"authority": info["authority"], "arm": info["management_resource"],
-                              "vault_resource": info["vault_resource"]},
-                "ca_file": os.path.abspath(cls.sim.ca_file),
-                "auth": {"mode": "secret", "tenant_id": TENANT, "client_id": MONITOR_ID},
-                "subscriptions": [SUBSCRIPTION],
-                "read_only": True,
-                "poll": {"probe_seconds": 5, "health_seconds": 10, "structure_seconds": 30},
-            }, f)
+            json.dump(cls.sim.tdectl_config(
+                read_only=True,
+                poll={"probe_seconds": 5, "health_seconds": 10, "structure_seconds": 30}), f)
         os.chmod(cls.config, 0o600)
 
     @classmethod

@@ -47,6 +47,15 @@ PRINCIPALS = {
 MI_CLIENT = "77777777-7777-4777-8777-777777777777"
 MI_OBJECT = "a7777777-7777-4777-8777-777777777777"
 
+# The demo scenario's (sim/scenarios/demo.json) tenant, subscription and principals, as
+# the end-to-end tests sign tdectl in.
+DEMO_TENANT = "1fc969be-ee9e-424f-9ec5-a33b1d15ab71"
+DEMO_SUBSCRIPTION = "558aba93-77f9-4064-aa55-4db325ca1cbf"
+DEMO_MONITOR_ID = "62a50920-39f7-44ce-af52-b5ad5ff7b541"
+DEMO_MONITOR_SECRET = "demo-monitor-nthFMjndfT_W0t965DXzzIsbiZBFLBLF"
+DEMO_OPERATOR_ID = "7d248692-5828-4a0d-ae0c-8333f4a54257"
+DEMO_OPERATOR_SECRET = "demo-operator-dsWtHlPD2JMSTgzJ8QjRa9BXYmxbV4O3"
+
 ALL_KEYS = ["get", "list", "create", "import", "update", "delete", "backup", "restore",
             "recover", "purge", "rotate", "getrotationpolicy", "setrotationpolicy", "wrapKey",
             "unwrapKey", "encrypt", "decrypt", "sign", "verify"]
@@ -267,6 +276,22 @@ class Azsim:
         self.tmp.cleanup()
 
     # -- addresses -----------------------------------------------------------------------
+    def tdectl_config(self, client_id=DEMO_MONITOR_ID, mode="secret", **fields):
+        """A tdectl configuration (a dict) for this azsim: its endpoints as a custom cloud, its
+        CA, the demo's tenant and subscription, signing in as client_id with mode; fields are
+        added at the top level (read_only, poll, http ...) and win."""
+        config = {
+            "cloud": "custom",
+            "endpoints": {"authority": self.info["authority"],
+                          "arm": self.info["management_resource"],
+                          "vault_resource": self.info["vault_resource"]},
+            "ca_file": os.path.abspath(self.ca_file),
+            "auth": {"mode": mode, "tenant_id": DEMO_TENANT, "client_id": client_id},
+            "subscriptions": [DEMO_SUBSCRIPTION],
+        }
+        config.update(fields)
+        return config
+
     @property
     def ca_file(self):
         return self.info["ca_file"]

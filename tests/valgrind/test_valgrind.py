@@ -28,10 +28,7 @@ import vg  # noqa: E402
 
 ROOT = os.path.join(HERE, "..", "..")
 DEMO = os.path.join(ROOT, "sim", "scenarios", "demo.json")
-TENANT = "1fc969be-ee9e-424f-9ec5-a33b1d15ab71"
-SUBSCRIPTION = "558aba93-77f9-4064-aa55-4db325ca1cbf"
-OPERATOR_ID = "7d248692-5828-4a0d-ae0c-8333f4a54257"
-OPERATOR_SECRET = "demo-operator-dsWtHlPD2JMSTgzJ8QjRa9BXYmxbV4O3"
+OPERATOR_SECRET = azsim.DEMO_OPERATOR_SECRET
 
 
 class Valgrind(unittest.TestCase):
@@ -40,16 +37,7 @@ class Valgrind(unittest.TestCase):
         cls.sim = azsim.Azsim(DEMO).start()
         cls.tmp = tempfile.TemporaryDirectory(prefix="tdectl-vg-")
         cls.config = os.path.join(cls.tmp.name, "config.json")
-        info = cls.sim.info
-        config = {
-            "cloud": "custom",
-            "endpoints": {"authority": info["authority"], "arm": info["management_resource"],
-                          "vault_resource": info["vault_resource"]},
-            "ca_file": os.path.abspath(cls.sim.ca_file),
-            "auth": {"mode": "secret", "tenant_id": TENANT, "client_id": OPERATOR_ID},
-            "subscriptions": [SUBSCRIPTION],
-            "read_only": False,
-        }
+        config = cls.sim.tdectl_config(azsim.DEMO_OPERATOR_ID, read_only=False)
         with open(cls.config, "w") as f:
             json.dump(config, f)
         os.chmod(cls.config, stat.S_IRUSR | stat.S_IWUSR)
