@@ -565,7 +565,10 @@ class RotateCase(unittest.TestCase):
         d.wait_journal("name-free", "done", proc)
         # tdectl's own calls (@console): throttling the instances' path too makes SQL fail
         # the registration with AzureKeyVaultConnectionFailed, which tdectl takes as final.
-        fid = d.sim.control("POST", "/faults", {"kind": "throttle", "rate": 0.5, "retry_after": 1,
+        # Every call for 3 s: at half the calls, the steps after name-free could all
+        # miss it (failed 1 run in the ASan pass).
+        fid = d.sim.control("POST", "/faults", {"kind": "throttle", "rate": 1, "retry_after": 1,
+                                                "duration_seconds": 3,
                                                 "target": "vault:%s@console" % SEC_VAULT})["id"]
         try:
             d.wait_journal("restore", "done", proc)

@@ -7,6 +7,7 @@
 # NOLINT(check) or NOLINTNEXTLINE(check) comment saying why. Exit 1 on any finding;
 # the slowest files and the total time are printed either way.
 set -uo pipefail
+command -v clang-tidy >/dev/null || { echo "clang-tidy is not installed (./dev deps installs it)"; exit 2; }
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 jobs=${3:-$(nproc)}

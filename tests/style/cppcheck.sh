@@ -11,6 +11,7 @@
 #                         DIR of one's own is thread-safe
 # Exit 1 on any finding.
 set -euo pipefail
+command -v cppcheck >/dev/null || { echo "cppcheck is not installed (./dev deps installs it)"; exit 2; }
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
 jobs=${3:-2}

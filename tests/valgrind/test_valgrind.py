@@ -11,6 +11,7 @@ Plain build only (valgrind and ASan do not mix). Environment (ctest): TDECTL, AZ
 
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -34,6 +35,8 @@ OPERATOR_SECRET = azsim.DEMO_OPERATOR_SECRET
 class Valgrind(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        if shutil.which("valgrind") is None:
+            raise RuntimeError("valgrind is not installed (./dev deps installs it)")
         cls.sim = azsim.Azsim(DEMO).start()
         cls.tmp = tempfile.TemporaryDirectory(prefix="tdectl-vg-")
         cls.config = os.path.join(cls.tmp.name, "config.json")
