@@ -86,22 +86,31 @@ static void clear_fault(void)
 
 /* -- transient faults are retried ------------------------------------------------------------- */
 
-static void test_throttle_storm(void **state)
+/*
+ * A vault-origin rotation with the fault spec injected when step at begins: it must end done
+ * with one version of the new key in each vault (no duplicate), its journal ending "done".
+ */
+static void rotate_through(const char *at, const char *spec)
 {
-    (void)state;
     struct rot_choice c = rotfx_choice(ROT_ORIGIN_VAULT);
     rotfx_plan(&X, &c);
     struct rotfx_before b;
     rotfx_note_before(&X, &b);
-    /* 429 on every request to the secondary's vault for 4 s, from the first write on. */
-    X.fault_at = "create";
-    X.fault_spec = "{\"kind\":\"throttle\",\"target\":\"vault:" DEMO_KV_CUS
-                   "\",\"rate\":1,\"retry_after\":1,\"duration_seconds\":4}";
+    X.fault_at = at;
+    X.fault_spec = spec;
     rotfx_expect(&X, rotfx_apply(&X), ROTATE_DONE);
     assert_non_null(X.fault_id); /* it was injected */
     rotfx_expect_keys(&X, &b, true, NULL);
     rotfx_before_cleanup(&b);
     expect_last_end("done");
+}
+
+static void test_throttle_storm(void **state)
+{
+    (void)state;
+    /* 429 on every request to the secondary's vault for 4 s, from the first write on. */
+    rotate_through("create", "{\"kind\":\"throttle\",\"target\":\"vault:" DEMO_KV_CUS
+                             "\",\"rate\":1,\"retry_after\":1,\"duration_seconds\":4}");
 }
 
 /*
@@ -114,17 +123,8 @@ static void test_throttle_storm(void **state)
 static void test_create_unanswered(void **state)
 {
     (void)state;
-    struct rot_choice c = rotfx_choice(ROT_ORIGIN_VAULT);
-    rotfx_plan(&X, &c);
-    struct rotfx_before b;
-    rotfx_note_before(&X, &b);
-    X.fault_at = "create";
-    X.fault_spec = "{\"kind\":\"latency\",\"target\":\"vault:" DEMO_KV_CUS
-                   "\",\"ms\":4500,\"duration_seconds\":7}";
-    rotfx_expect(&X, rotfx_apply(&X), ROTATE_DONE);
-    assert_non_null(X.fault_id);
-    rotfx_expect_keys(&X, &b, true, NULL); /* one version in each vault */
-    rotfx_before_cleanup(&b);
+    rotate_through("create", "{\"kind\":\"latency\",\"target\":\"vault:" DEMO_KV_CUS
+                             "\",\"ms\":4500,\"duration_seconds\":7}");
     cJSON *records = rotfx_journal(&X);
     bool waited = false;
     const cJSON *r;
@@ -135,7 +135,6 @@ static void test_create_unanswered(void **state)
     }
     assert_true(waited);
     cJSON_Delete(records);
-    expect_last_end("done");
 }
 
 /* Successful calls of step in the journal. */
