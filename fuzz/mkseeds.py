@@ -53,34 +53,30 @@ def answer(out, status, headers, body):
         put(out, "headers", "".join(lines) + "\r\n" + (text or ""))
 
 
-def examples(out, root):
+def json_files(root):
+    """Every .json document under root that parses, in a stable order."""
     for dirpath, _, files in sorted(os.walk(root)):
         for fn in sorted(files):
             if not fn.endswith(".json"):
                 continue
             try:
                 with open(os.path.join(dirpath, fn), encoding="utf-8") as f:
-                    doc = json.load(f)
+                    yield json.load(f)
             except (OSError, ValueError):
                 continue
-            for status, resp in (doc.get("responses") or {}).items():
-                if isinstance(resp, dict):
-                    answer(out, status, resp.get("headers"), resp.get("body"))
+
+
+def examples(out, root):
+    for doc in json_files(root):
+        for status, resp in (doc.get("responses") or {}).items():
+            if isinstance(resp, dict):
+                answer(out, status, resp.get("headers"), resp.get("body"))
 
 
 def recordings(out, root):
-    for dirpath, _, files in sorted(os.walk(root)):
-        for fn in sorted(files):
-            if not fn.endswith(".json"):
-                continue
-            try:
-                with open(os.path.join(dirpath, fn), encoding="utf-8") as f:
-                    doc = json.load(f)
-            except (OSError, ValueError):
-                continue
-            for e in doc.get("Entries") or []:
-                answer(out, e.get("StatusCode", 200), e.get("ResponseHeaders"),
-                       e.get("ResponseBody"))
+    for doc in json_files(root):
+        for e in doc.get("Entries") or []:
+            answer(out, e.get("StatusCode", 200), e.get("ResponseHeaders"), e.get("ResponseBody"))
 
 
 def main():
