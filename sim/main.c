@@ -424,6 +424,9 @@ int main(int argc, char **argv)
     sigaddset(&signals, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
 
+    /* Every instance has checked its key once before anyone can read the model or
+     * the clock: as with Azure, the last check is never later than "now". */
+    maint_tick(&sim);
     if ((l = start_listeners(&sim, &o, &tls)) == NULL)
         goto out;
     if (o.ready_file && write_ready_file(o.ready_file, &sim, &tls, l) < 0) {

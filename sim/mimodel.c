@@ -309,7 +309,7 @@ bool mimodel_tick(struct sim *sim, int64_t now)
     for (size_t i = 0; i < w->ninstances; i++) {
         struct instance *mi = w->instances[i];
         if (mi->next_check == 0)
-            mi->next_check = now; /* first check as soon as the emulator runs */
+            mi->next_check = now; /* first check at boot, before listening */
         while (mi->next_check <= now) {
             changed |= auto_rotate(sim, mi, mi->next_check);
             changed |= mimodel_check(sim, mi, mi->next_check);

@@ -72,10 +72,12 @@ class ModelTestCase(unittest.TestCase):
     def start_sim(self, state_dir=None):
         sim = Azsim(self.scenario, state_dir=state_dir).start()
         self.addCleanup(self._stop, sim)
-        # The first key check of every instance, so that the timeline starts at T0 = now.
-        sim.control("POST", "/model/check")
+        # Every instance checked its key as azsim booted, before it listened (T0): the
+        # next check is at most one interval after the clock anyone can read.
+        now = sim.control("GET", "/clock")["now"]
         for mi in sim.model():
             self.assertNotEqual(mi["next_check"], 0, mi)
+            self.assertLessEqual(mi["next_check"], now + CHECK, mi)
         return sim
 
     def _stop(self, sim):
