@@ -265,9 +265,12 @@ static char *render_metrics(struct watch *w, size_t *len)
     evaluate_if_moved(w);
     const struct model *m = engine_model(w->engine);
     struct engine_stats es = engine_stats(w->engine);
+    struct auth_health signin;
+    auth_health(session_auth(w->s), &signin);
     struct metrics_input in = {.model = m,
                                .health = w->health,
                                .activity = w->act,
+                               .signin = &signin,
                                .engine = &es,
                                .sweeps = &w->sweeps,
                                .now_ms = loop_wall(w->loop),

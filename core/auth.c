@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "authprov.h"
 #include "cloud.h"
 #include "loop.h"
+#include "textsafe.h"
 #include "xmem.h"
 
 /* Renew this long before expiry, as the Azure SDKs do. */
@@ -48,6 +50,12 @@ struct entry {
     char *token;         /* secret; NULL when none */
     int64_t expires;     /* loop_now() milliseconds */
     struct fetch *fetch; /* the renewal in flight */
+    /* The last fetch for it failed (auth_health): since when, in which order, why. */
+    bool failing;
+    int64_t failing_since; /* wall ms */
+    uint64_t failed_seq;   /* the auth's failure count then: orders failures */
+    enum core_err err;
+    char *cause;
 };
 
 /* One run of the providers for a token; every request waiting for it. */
@@ -79,7 +87,9 @@ struct auth {
     struct entry *entries;
     struct fetch *fetches;
     struct auth_request *ready; /* deliveries waiting for their 0 ms timer */
-    int depth;                  /* callbacks running */
+    uint64_t signins, failures; /* fetches ended, failed (auth_health) */
+    int64_t last_ok_ms, last_fail_ms;
+    int depth; /* callbacks running */
     bool dying;
 };
 
@@ -219,20 +229,95 @@ static void entry_drop_token(struct entry *e)
     e->expires = 0;
 }
 
-/* Removes e when it holds nothing and waits for nothing. */
-static void entry_prune(struct auth *a, struct entry *e)
+static void entry_free(struct entry *e)
 {
-    if (e->token || e->fetch)
-        return;
+    authprov_free_secret(e->token);
+    free(e->tenant);
+    free(e->scope);
+    free(e->cause);
+    free(e);
+}
+
+static void entry_unlink(struct auth *a, const struct entry *e)
+{
     for (struct entry **p = &a->entries; *p; p = &(*p)->next) {
         if (*p == e) {
             *p = e->next;
-            break;
+            return;
         }
     }
-    free(e->tenant);
-    free(e->scope);
-    free(e);
+}
+
+/* Removes e when it holds nothing, waits for nothing and has no failure to report. */
+static void entry_prune(struct auth *a, struct entry *e)
+{
+    if (e->token || e->fetch || e->failing)
+        return;
+    entry_unlink(a, e);
+    entry_free(e);
+}
+
+/* Keeps at most AUTH_FAILING_KEPT tokenless failing entries: the oldest failures go. */
+static void entry_trim_failing(struct auth *a)
+{
+    for (;;) {
+        size_t n = 0;
+        struct entry *oldest = NULL;
+        for (struct entry *e = a->entries; e; e = e->next) {
+            if (e->failing && e->token == NULL && e->fetch == NULL) {
+                n++;
+                if (oldest == NULL || e->failed_seq < oldest->failed_seq)
+                    oldest = e;
+            }
+        }
+        if (n <= AUTH_FAILING_KEPT || oldest == NULL)
+            return;
+        entry_unlink(a, oldest);
+        entry_free(oldest);
+    }
+}
+
+static void entry_succeeded(struct auth *a, struct entry *e)
+{
+    a->signins++;
+    a->last_ok_ms = loop_wall(a->loop);
+    e->failing = false;
+    e->failing_since = 0;
+    e->failed_seq = 0;
+    xstr_set(&e->cause, NULL);
+}
+
+/* cause as auth_health gives it: printable, cut at a character boundary to fit. */
+static char *health_cause(const char *cause)
+{
+    char *clean = textsafe_copy(cause);
+    size_t at = 0;
+    while (clean[at]) {
+        uint32_t cp;
+        size_t n = textsafe_utf8_seq((const unsigned char *)clean + at, &cp);
+        if (n == 0)
+            n = 1; /* not reached: textsafe_copy made every such byte '?' */
+        if (at + n >= AUTH_CAUSE_MAX)
+            break;
+        at += n;
+    }
+    clean[at] = '\0';
+    return clean;
+}
+
+static void entry_failed(struct auth *a, struct entry *e, enum core_err err, const char *cause)
+{
+    int64_t now = loop_wall(a->loop);
+    a->signins++;
+    a->failures++;
+    a->last_fail_ms = now;
+    if (!e->failing)
+        e->failing_since = now;
+    e->failing = true;
+    e->failed_seq = a->failures;
+    e->err = err;
+    free(e->cause);
+    e->cause = health_cause(cause ? cause : core_err_name(err));
 }
 
 static bool fresh(const struct auth *a, const struct entry *e)
@@ -310,6 +395,7 @@ static void fetch_succeed(struct fetch *f, int prov, struct authprov_token *tok)
     entry_drop_token(e);
     e->token = xstrdup(token);
     e->expires = loop_now(a->loop) + (tok->expires_on * 1000 - loop_wall(a->loop));
+    entry_succeeded(a, e);
     struct auth_request *list = f->waiters;
     for (struct auth_request *r = list; r; r = r->next)
         r->head = &list;
@@ -326,8 +412,12 @@ static void fetch_fail(struct fetch *f, enum core_err err, const char *cause)
     char *token = NULL;
     if (e && f->keyed && usable(a, e))
         token = xstrdup(e->token); /* renewal failed; the old token still has time */
-    if (e)
-        entry_prune(a, e);
+    if (!a->dying) {
+        if (e == NULL)
+            e = entry_get(a, f->tenant, f->scope); /* a claims fetch: still a failed sign-in */
+        entry_failed(a, e, err, cause);
+        entry_trim_failing(a);
+    }
     char *why = xstrdup_or_null(cause); /* cause may be f's own */
     struct auth_request *list = f->waiters;
     for (struct auth_request *r = list; r; r = r->next)
@@ -638,10 +728,7 @@ static void auth_free(struct auth *a)
     while (a->entries) {
         struct entry *e = a->entries;
         a->entries = e->next;
-        authprov_free_secret(e->token);
-        free(e->tenant);
-        free(e->scope);
-        free(e);
+        entry_free(e);
     }
     free(a->tenant_id);
     free(a->client_id);
@@ -729,6 +816,34 @@ void auth_forget(struct auth *a, const char *tenant, const char *scope)
         return;
     entry_drop_token(e);
     entry_prune(a, e);
+}
+
+void auth_health(const struct auth *a, struct auth_health *out)
+{
+    *out = (struct auth_health){.signins = a->signins,
+                                .failures = a->failures,
+                                .last_ok_ms = a->last_ok_ms,
+                                .last_fail_ms = a->last_fail_ms,
+                                .cached_left_ms = -1};
+    int64_t now = loop_now(a->loop);
+    uint64_t newest = 0;
+    for (const struct entry *e = a->entries; e; e = e->next) {
+        int64_t left = usable(a, e) ? e->expires - USABLE_MARGIN_MS - now : 0;
+        if (usable(a, e) && (out->cached_left_ms < 0 || left < out->cached_left_ms))
+            out->cached_left_ms = left;
+        if (!e->failing)
+            continue;
+        if (out->failing == 0 || e->failing_since < out->failing_since_ms)
+            out->failing_since_ms = e->failing_since;
+        if (out->failing == 0 || left < out->token_left_ms)
+            out->token_left_ms = left;
+        if (e->failed_seq > newest) {
+            newest = e->failed_seq;
+            out->err = e->err;
+            snprintf(out->cause, sizeof out->cause, "%s", e->cause ? e->cause : "");
+        }
+        out->failing++;
+    }
 }
 
 const char *auth_source(const struct auth *a)

@@ -34,6 +34,7 @@
 #ifndef TDECTL_AUTH_H
 #define TDECTL_AUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -89,6 +90,32 @@ void auth_cancel(struct auth_request *r);
 void auth_forget(struct auth *a, const char *tenant, const char *scope);
 /* Which provider served last ("client secret", "managed identity", ...), or NULL. */
 const char *auth_source(const struct auth *a);
+
+/*
+ * How signing in has gone, for the front ends: a renewal that fails while the
+ * cached token still works is otherwise invisible until the token runs out.
+ * A (tenant, scope) is failing when its last fetch failed; it stops failing
+ * when a fetch for it succeeds. Tokenless failing entries are kept (at most
+ * AUTH_FAILING_KEPT, the newest) so a sign-in that never worked stays seen.
+ */
+#define AUTH_FAILING_KEPT 8
+#define AUTH_CAUSE_MAX    256
+struct auth_health {
+    uint64_t signins;     /* token fetches that ended (renewals and claims included) */
+    uint64_t failures;    /* of which failed */
+    int64_t last_ok_ms;   /* wall ms of the last fetch that got a token; 0: never */
+    int64_t last_fail_ms; /* wall ms of the last fetch that failed; 0: never */
+    size_t failing;       /* (tenant, scope) pairs whose last fetch failed */
+    /* Only when failing > 0: */
+    int64_t failing_since_ms; /* wall ms the longest-failing of them first failed */
+    enum core_err err;        /* the newest failure's error and cause (never a secret) */
+    char cause[AUTH_CAUSE_MAX];
+    int64_t token_left_ms; /* the least time a failing pair's cached token can still be
+                              handed out; 0: one of them has none */
+    /* Always: the least time any cached token can still be handed out; -1: none cached. */
+    int64_t cached_left_ms;
+};
+void auth_health(const struct auth *a, struct auth_health *out);
 
 /* How long `az account get-access-token` may run before it is killed; <= 0: 10000 ms. */
 void auth_set_cli_timeout(struct auth *a, int64_t ms);

@@ -392,6 +392,33 @@ static void render_api(struct mbuf *b, const struct activity *a)
     sample_ms(b, "tdectl_api_last_throttled_timestamp_seconds", NULL, c.last_throttled_ms);
 }
 
+static void render_signin(struct mbuf *b, const struct auth_health *h)
+{
+    if (h->signins > 0) {
+        family(b, "tdectl_signin_up", "gauge",
+               "1 when the last token fetch of every tenant and scope tdectl uses worked; 0 "
+               "while one fails (a cached token may still serve: "
+               "tdectl_signin_token_expires_in_seconds).");
+        sample_int(b, "tdectl_signin_up", NULL, h->failing ? 0 : 1);
+    }
+    family(b, "tdectl_signin_total", "counter",
+           "Token fetches (sign-ins and renewals) that ended, by result: ok or failed.");
+    sample_int(b, "tdectl_signin_total", L("result", "ok"), (int64_t)(h->signins - h->failures));
+    sample_int(b, "tdectl_signin_total", L("result", "failed"), (int64_t)h->failures);
+    family(b, "tdectl_signin_last_success_timestamp_seconds", "gauge",
+           "When a token fetch last worked (Unix time); 0: never.");
+    sample_ms(b, "tdectl_signin_last_success_timestamp_seconds", NULL, h->last_ok_ms);
+    if (h->failing || h->cached_left_ms >= 0) {
+        family(b, "tdectl_signin_token_expires_in_seconds", "gauge",
+               "How long tdectl can still call Azure without a new sign-in: the least time "
+               "left on the cached tokens whose renewal fails (0: one has none), else on all "
+               "cached tokens. Renewal starts 5 minutes before expiry, so a value under 270 "
+               "means renewals are failing.");
+        sample_ms(b, "tdectl_signin_token_expires_in_seconds", NULL,
+                  h->failing ? h->token_left_ms : h->cached_left_ms);
+    }
+}
+
 static void render_engine(struct mbuf *b, const struct engine_stats *es)
 {
     family(b, "tdectl_engine_reads_total", "counter", "Reads the engine started.");
@@ -486,6 +513,8 @@ char *metrics_render(const struct metrics_input *in, size_t *len)
     render_findings(&b, in->health);
     if (in->activity)
         render_api(&b, in->activity);
+    if (in->signin)
+        render_signin(&b, in->signin);
     if (in->engine)
         render_engine(&b, in->engine);
     if (in->sweeps)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "activity.h"
+#include "auth.h"
 #include "engine.h"
 #include "health.h"
 #include "model.h"
@@ -51,6 +52,7 @@ struct metrics_input {
     const struct model *model;           /* NULL: an empty estate */
     const struct health *health;         /* evaluated on model; NULL: no findings, no clocks */
     const struct activity *activity;     /* NULL: no API counters */
+    const struct auth_health *signin;    /* NULL: no sign-in figures */
     const struct engine_stats *engine;   /* NULL: no engine figures */
     const struct metrics_sweeps *sweeps; /* NULL: no sweep figures */
     const struct whatif_params *whatif;  /* NULL: whatif_params_init at now_ms */

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "appsetup.h"
+#include "auth.h"
 #include "bkscreen.h"
 #include "commands.h"
 #include "dialog.h"
@@ -21,6 +22,7 @@
 #include "input.h"
 #include "practice.h"
 #include "rotscreen.h"
+#include "session.h"
 #include "statusbar.h"
 #include "textview.h"
 #include "xmem.h"
@@ -128,6 +130,26 @@ static void data_age(struct app *a, char *buf, size_t size, enum theme_role *rol
     }
 }
 
+/*
+ * " [SIGN-IN FAILING, token 12m left]" while a token fetch fails: before the
+ * cached token runs out nothing else shows it. Red once under 5 minutes.
+ */
+static bool signin_badge(struct app *a, char *buf, size_t size, enum theme_role *role)
+{
+    struct auth_health h;
+    auth_health(session_auth(a->session), &h);
+    if (h.failing == 0)
+        return false;
+    char left[32];
+    if (h.token_left_ms > 0)
+        snprintf(buf, size, " [SIGN-IN FAILING, token %s left]",
+                 fmt_age(left, sizeof left, h.token_left_ms));
+    else
+        snprintf(buf, size, " [SIGN-IN FAILING, no token]");
+    *role = h.token_left_ms < 5 * 60 * 1000 ? THEME_CRIT : THEME_WARN;
+    return true;
+}
+
 /* The worst Inaccessible clock of any instance, as text; false when none runs. */
 static bool worst_clock(struct app *a, char *buf, size_t size)
 {
@@ -196,8 +218,11 @@ static void draw_header(struct app *a)
         add(t, rotscreen_running(a) ? THEME_INFO : THEME_WARN, rot);
     if (bkscreen_badge(a, bk, sizeof bk))
         add(t, bkscreen_running(a) ? THEME_INFO : THEME_WARN, bk);
-    char age[96];
+    char signin[64];
     enum theme_role role;
+    if (signin_badge(a, signin, sizeof signin, &role))
+        add(t, role, signin);
+    char age[96];
     data_age(a, age, sizeof age, &role);
     add(t, THEME_HEADER, "  ");
     add(t, role, age);

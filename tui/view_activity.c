@@ -10,8 +10,10 @@
 
 #include "activity.h"
 #include "app.h"
+#include "auth.h"
 #include "fmt.h"
 #include "listview.h"
+#include "session.h"
 #include "xmem.h"
 
 enum { C_TIME, C_METHOD, C_RESOURCE, C_STATUS, C_MS, C_TRY, C_RID, NCOLS };
@@ -82,11 +84,38 @@ static void rebuild(void *p, struct app *a)
     listview_end(lv);
 }
 
+/* Who signs in and how it goes: the cause stays here while the header only says FAILING. */
+static enum theme_role signin_line(struct app *a, char *line, size_t size)
+{
+    struct auth_health h;
+    auth_health(session_auth(a->session), &h);
+    const char *source = auth_source(session_auth(a->session));
+    char when[32], left[32];
+    if (h.failing) {
+        snprintf(line, size, "sign-in FAILING since %s (%llu of %llu token fetches failed; %s): %s",
+                 fmt_time(when, sizeof when, h.failing_since_ms), (unsigned long long)h.failures,
+                 (unsigned long long)h.signins,
+                 h.token_left_ms > 0 ? "the cached token still serves" : "no usable token",
+                 h.cause);
+        return h.token_left_ms < 5 * 60 * 1000 ? THEME_CRIT : THEME_WARN;
+    }
+    if (h.signins == 0)
+        snprintf(line, size, "sign-in: no token fetched yet");
+    else if (h.cached_left_ms < 0)
+        snprintf(line, size, "sign-in: %s, last token %s, none cached now", source ? source : "?",
+                 fmt_time(when, sizeof when, h.last_ok_ms));
+    else
+        snprintf(line, size, "sign-in: %s, last token %s, good for %s more", source ? source : "?",
+                 fmt_time(when, sizeof when, h.last_ok_ms),
+                 fmt_age(left, sizeof left, h.cached_left_ms));
+    return THEME_DIM;
+}
+
 static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
 {
     struct listview *lv = p;
     struct activity_counts c = activity_counts(a->activity);
-    char line[200];
+    char line[400];
     snprintf(line, sizeof line,
              "%llu calls: %llu ok, %llu 4xx, %llu throttled (429), %llu 5xx, %llu without an "
              "answer; %llu older entries dropped",
@@ -95,8 +124,11 @@ static void draw(void *p, struct app *a, WINDOW *w, int y, int x, int h, int wd)
              (unsigned long long)c.failed, (unsigned long long)activity_dropped(a->activity));
     wattrset(w, theme_attr(a->theme, c.throttled || c.server ? THEME_WARN : THEME_DIM));
     mvwaddnstr(w, y, x + 1, line, wd - 2);
+    enum theme_role role = signin_line(a, line, sizeof line);
+    wattrset(w, theme_attr(a->theme, role));
+    mvwaddnstr(w, y + 1, x + 1, line, wd - 2);
     wattrset(w, A_NORMAL);
-    listview_draw(lv, w, a->theme, y + 1, x, h - 1, wd, true);
+    listview_draw(lv, w, a->theme, y + 2, x, h - 2, wd, true);
 }
 
 const struct view_ops view_activity_ops = {

@@ -364,6 +364,31 @@ static void test_secret_refused(void **state)
     get(&fx, NULL, "https://graph.localhost/.default", NULL, &o);
     assert_int_equal(o.err, CORE_ERR_AUTH);
     assert_non_null(strstr(o.cause, "AADSTS500011"));
+
+    /* Each of the three is failing, with nothing cached; the newest cause is given. */
+    struct auth_health h;
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.signins, 3);
+    assert_int_equal(h.failures, 3);
+    assert_int_equal(h.failing, 3);
+    assert_int_equal(h.last_ok_ms, 0);
+    assert_true(h.last_fail_ms > 0 && h.failing_since_ms > 0 &&
+                h.failing_since_ms <= h.last_fail_ms);
+    assert_int_equal(h.err, CORE_ERR_AUTH);
+    assert_non_null(strstr(h.cause, "AADSTS500011"));
+    assert_null(strstr(h.cause, "not-the-secret-8Kq2"));
+    assert_int_equal(h.token_left_ms, 0);
+    assert_int_equal(h.cached_left_ms, -1);
+    /* Failing pairs with nothing cached are kept, but only the newest few. */
+    for (int i = 0; i < 2 * AUTH_FAILING_KEPT; i++) {
+        char tenant[64];
+        snprintf(tenant, sizeof tenant, "0a0a0a0a-0a0a-4a0a-8a0a-%012d", i);
+        get(&fx, tenant, fx.cloud->vault_scope, NULL, &o);
+        assert_int_equal(o.err, CORE_ERR_AUTH);
+    }
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.failing, AUTH_FAILING_KEPT);
+    assert_int_equal(h.failures, 3 + 2 * AUTH_FAILING_KEPT);
     outcome_free(&o);
     fx_free(&fx);
 }
@@ -771,8 +796,18 @@ static void test_cache_renewal(void **state)
     struct fx fx;
     fx_make_with(&fx, &secret_config, &hc);
     struct outcome a = {0}, b = {0};
+    struct auth_health h;
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.signins, 0);
+    assert_int_equal(h.cached_left_ms, -1);
     get(&fx, NULL, fx.cloud->vault_scope, NULL, &a);
     expect_ok(&a);
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.signins, 1);
+    assert_int_equal(h.failing, 0);
+    assert_true(h.last_ok_ms > 0);
+    /* 303 s less the 30 s a token is kept back at the end, less a little. */
+    assert_in_range(h.cached_left_ms, 240000, 273000);
     run_for(&fx, 3300);
     get(&fx, NULL, fx.cloud->vault_scope, NULL, &b);
     expect_ok(&b);
@@ -788,11 +823,39 @@ static void test_cache_renewal(void **state)
     expect_ok(&a);
     assert_string_equal(a.token, b.token);
     assert_int_equal(requests(&fx), 3);
+    /* ... and says so: failing, with the time the old token still covers. */
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.signins, 3);
+    assert_int_equal(h.failures, 1);
+    assert_int_equal(h.failing, 1);
+    assert_int_equal(h.err, CORE_ERR_HTTP);
+    assert_non_null(strstr(h.cause, "503"));
+    assert_in_range(h.token_left_ms, 230000, 270000);
+    assert_int_equal(h.cached_left_ms, h.token_left_ms);
+    assert_true(h.failing_since_ms == h.last_fail_ms && h.last_fail_ms >= h.last_ok_ms);
+    int64_t since = h.failing_since_ms;
     /* With nothing cached the failure is the answer. */
     get(&fx, NULL, fx.cloud->arm_scope, NULL, &a);
     assert_int_equal(a.err, CORE_ERR_HTTP);
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.failing, 2);
+    assert_int_equal(h.token_left_ms, 0);
+    assert_int_equal(h.failing_since_ms, since);
     assert_int_equal(support_azsim_clear_faults(sim, fault), 0);
     free(fault);
+    /* A renewal that works ends the vault scope's failure; the ARM scope's stays until it too
+     * works. */
+    get(&fx, NULL, fx.cloud->vault_scope, NULL, &a);
+    expect_ok(&a);
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.failing, 1);
+    assert_int_equal(h.token_left_ms, 0);
+    get(&fx, NULL, fx.cloud->arm_scope, NULL, &a);
+    expect_ok(&a);
+    auth_health(fx.auth, &h);
+    assert_int_equal(h.failing, 0);
+    assert_int_equal(h.failures, 2);
+    assert_true(h.last_ok_ms >= h.last_fail_ms);
     outcome_free(&a);
     outcome_free(&b);
     fx_free(&fx);

@@ -389,6 +389,58 @@ static void test_api_counters(void **state)
     teardown_run(&r);
 }
 
+/* Sign-in: quiet before the first fetch, up while fetches work, down while a renewal fails. */
+static void test_signin(void **state)
+{
+    (void)state;
+    struct run r;
+    setup_run(&r);
+    char *t = render(&r);
+    assert_null(strstr(t, "tdectl_signin")); /* no figures given */
+    free(t);
+
+    struct auth_health h = {.cached_left_ms = -1};
+    r.in.signin = &h;
+    t = render(&r);
+    check_text(t);
+    assert_null(line_of(t, "tdectl_signin_up")); /* nothing fetched yet */
+    assert_value(t, "tdectl_signin_total{result=\"ok\"}", 0);
+    assert_value(t, "tdectl_signin_last_success_timestamp_seconds", 0);
+    assert_null(line_of(t, "tdectl_signin_token_expires_in_seconds"));
+    free(t);
+
+    h = (struct auth_health){
+        .signins = 4, .last_ok_ms = SUPPORT_NOW_MS - 2000, .cached_left_ms = 3000500};
+    t = render(&r);
+    check_text(t);
+    assert_value(t, "tdectl_signin_up", 1);
+    assert_value(t, "tdectl_signin_total{result=\"ok\"}", 4);
+    assert_value(t, "tdectl_signin_total{result=\"failed\"}", 0);
+    assert_value(t, "tdectl_signin_last_success_timestamp_seconds", SUPPORT_NOW_S - 2);
+    assert_value(t, "tdectl_signin_token_expires_in_seconds", 3000.5);
+    free(t);
+
+    /* A renewal failing: the time left is the failing token's, not the freshest one's. */
+    h.signins = 7;
+    h.failures = 3;
+    h.failing = 1;
+    h.token_left_ms = 120000;
+    t = render(&r);
+    check_text(t);
+    assert_value(t, "tdectl_signin_up", 0);
+    assert_value(t, "tdectl_signin_total{result=\"ok\"}", 4);
+    assert_value(t, "tdectl_signin_total{result=\"failed\"}", 3);
+    assert_value(t, "tdectl_signin_token_expires_in_seconds", 120);
+    free(t);
+    /* Failing with nothing cached: 0 left. */
+    h.token_left_ms = 0;
+    h.cached_left_ms = -1;
+    t = render(&r);
+    assert_value(t, "tdectl_signin_token_expires_in_seconds", 0);
+    free(t);
+    teardown_run(&r);
+}
+
 static void replace(char **field, const char *value)
 {
     free(*field);
@@ -539,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_vault_down),
         cmocka_unit_test(test_lost_access_and_clock),
         cmocka_unit_test(test_api_counters),
+        cmocka_unit_test(test_signin),
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_large_estate),
     };

@@ -132,7 +132,7 @@ class Views(tmuxrun.ConsoleCase):
                      "60 entries in the activity log", timeout=120)
         c.keys("Z")
         c.wait_for(r"\[PAUSED\]")
-        top = 4  # header, tabs, the counts line, the column titles
+        top = 5  # header, tabs, the counts line, the sign-in line, the column titles
 
         def on_line(text, n):
             # The request id column is cut ("fcab9bd1-f285-4afe-a657-..."): its start shows.
