@@ -5,6 +5,7 @@
 #include "commands.h"
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,32 +24,37 @@
 #include "practice.h"
 #include "rotscreen.h"
 #include "session.h"
+#include "textview.h"
 #include "xmem.h"
+
+enum command_when { CMD_ALWAYS, CMD_WRITE, CMD_DEMO };
 
 struct command {
     const char *name;
-    /* cppcheck-suppress unusedStructMember ; the syntax, documented beside the name */
-    const char *args;
-    /* cppcheck-suppress unusedStructMember ; what it does, documented beside the name */
-    const char *help;
+    const char *args; /* the syntax, for the help */
+    const char *help; /* what it does */
+    enum command_when when;
 };
 
 /* Besides these, every view's name and every action's name is a command. */
 static const struct command commands[] = {
-    {"quit", "", "quit (q! quits without asking)"},
-    {"q", "", "quit"},
-    {"q!", "", "quit at once"},
-    {"help", "", "the help overlay"},
-    {"goto", "NAME", "open what NAME names: a group, instance, vault or key"},
-    {"filter", "PATTERN", "filter this view (no pattern: clear)"},
-    {"theme", "NAME", "switch the colour theme (default dark light high-contrast mono)"},
-    {"practice", "[ID|clear]", "demo: start a practice drill, or clear them all"},
-    {"revalidate", "INSTANCE", "ask an instance to revalidate its TDE protector"},
-    {"rotate", "GROUP [vault|offline|file] [FILE]", "the rotation screen (alone: show it again)"},
-    {"resume", "[N|GROUP]", "list unfinished rotations, or resume one"},
-    {"backup", "GROUP|VAULT KEY", "the key backup screen (alone: show it again)"},
-    {"restore", "FILE VAULT", "the restore screen for a backup file"},
-    {"restore-test", "FILE VAULT", "the restore screen, as a test into a scratch vault"},
+    {"quit", "", "quit (asks while a refresh or a drill runs)", CMD_ALWAYS},
+    {"q", "", "quit, as quit", CMD_ALWAYS},
+    {"q!", "", "quit at once", CMD_ALWAYS},
+    {"help", "", "this help", CMD_ALWAYS},
+    {"goto", "NAME", "open what NAME names: a group, instance, vault or key", CMD_ALWAYS},
+    {"filter", "PATTERN", "filter this view (no pattern: clear)", CMD_ALWAYS},
+    {"theme", "NAME", "switch the colour theme (default dark light high-contrast mono, or a file)",
+     CMD_ALWAYS},
+    {"practice", "[ID|clear]", "start a practice drill, or clear them all", CMD_DEMO},
+    {"revalidate", "INSTANCE", "ask an instance to revalidate its TDE protector", CMD_WRITE},
+    {"rotate", "GROUP [vault|offline|file] [FILE]", "the rotation screen (alone: show it again)",
+     CMD_ALWAYS},
+    {"resume", "[N|GROUP]", "list unfinished rotations, or resume one", CMD_WRITE},
+    {"backup", "GROUP|VAULT KEY", "the key backup screen (alone: show it again)", CMD_ALWAYS},
+    {"restore", "FILE VAULT", "the restore screen for a backup file", CMD_ALWAYS},
+    {"restore-test", "FILE VAULT", "the restore screen, as a test into a scratch vault",
+     CMD_ALWAYS},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -71,6 +77,20 @@ const char *const *commands_names(size_t *n)
     }
     *n = k;
     return names;
+}
+
+void commands_help(struct app *a)
+{
+    textview_add(a->help, THEME_NORMAL, "  every action above by its name, and:");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const struct command *c = &commands[i];
+        if ((c->when == CMD_WRITE && a->read_only) || (c->when == CMD_DEMO && a->demo == NULL))
+            continue;
+        char syntax[64];
+        snprintf(syntax, sizeof syntax, "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+        textview_add(a->help, THEME_NORMAL, "  %-40s %s", syntax, c->help);
+    }
+    textview_add(a->help, THEME_NORMAL, "  Tab completes; Up/Down walk the history.");
 }
 
 static void quit_now(struct app *a)

@@ -18,6 +18,9 @@
 
 /* Command names (static storage), for completion and the help. */
 const char *const *commands_names(size_t *n);
+/* Adds the command line's section to the help overlay (a->help): each command with its
+ * syntax, those that write only in write mode, practice only in the demo. */
+void commands_help(struct app *a);
 /* Completes the `:` line in a->input. */
 void commands_complete(struct app *a);
 /* q: asks first while a refresh or a drill is running, unless force. */

@@ -373,15 +373,7 @@ void draw_help_build(struct app *a)
     }
     textview_add(a->help, THEME_NORMAL, "%s", "");
     textview_add(a->help, THEME_COLHEAD, "Command line (:)");
-    textview_add(a->help, THEME_NORMAL,
-                 "  every action above by name, plus: q, q!, goto NAME, filter PATTERN, theme "
-                 "NAME, practice [ID|clear], rotate GROUP [vault|offline|file] [FILE] (the "
-                 "rotation screen; alone: show it again), backup GROUP|VAULT KEY, restore FILE "
-                 "VAULT, restore-test FILE VAULT (the backup screen; alone: show it again)%s. "
-                 "Tab completes; Up/Down walk the history.",
-                 a->read_only ? ""
-                              : ", revalidate INSTANCE, resume [N|GROUP] (an unfinished "
-                                "rotation)");
+    commands_help(a);
     textview_add(a->help, THEME_NORMAL, "%s", "");
     textview_add(a->help, THEME_COLHEAD, "Filter (/)");
     textview_add(a->help, THEME_NORMAL,

@@ -47,6 +47,8 @@ class ReadOnly(tmuxrun.ConsoleCase):
         self.neutral("1")
         text = whole_help(self.c)
         self.assertNotIn("revalidate", text)
+        self.assertNotIn("resume [N|GROUP]", text)  # the commands that write are not listed
+        self.assertIn("rotate GROUP [vault|offline|file] [FILE]", text)  # plans still are
         self.assertIn("[READ-ONLY]: nothing that changes Azure is offered", text)
         self.assertRegex(text, r"\s+P\s+practice\s")  # the demo's actions still are
 

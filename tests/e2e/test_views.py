@@ -246,6 +246,9 @@ class Views(tmuxrun.ConsoleCase):
         self.assertEqual(keys["quit"], "q")
         self.assertEqual(keys["cancel"], "C-c")
         self.assertIn("revalidate INSTANCE", c.screen())
+        # The command line's section is the commands table itself: syntax, then what it does.
+        self.assertRegex(c.screen(), r"restore-test FILE VAULT +the restore screen, as a test")
+        self.assertRegex(c.screen(), r"practice \[ID\|clear\] +start a practice drill")
         c.keys("Home")
         c.wait_for(r"Keys \(from the keymap in use")
         c.keys("Escape")
