@@ -20,7 +20,10 @@
 #define RENEW_MARGIN_MS (5 * 60 * 1000)
 /* A renewal that fails may still hand out the old token while it has this much left. */
 #define USABLE_MARGIN_MS (30 * 1000)
-#define TENANT_MAX       128
+/* After a renewal failed, the old token is handed out without trying again for this long,
+ * as the Azure SDKs do: reads do not wait on a failing sign-in, Entra ID is not hammered. */
+#define RENEW_HOLD_MS (30 * 1000)
+#define TENANT_MAX    128
 
 enum prov { P_SECRET, P_CERT, P_MI, P_CLI, P_COUNT };
 
@@ -50,6 +53,7 @@ struct entry {
     char *token;         /* secret; NULL when none */
     int64_t expires;     /* loop_now() milliseconds */
     struct fetch *fetch; /* the renewal in flight */
+    int64_t hold_until;  /* loop_now() ms: no renewal before (one just failed) */
     /* The last fetch for it failed (auth_health): since when, in which order, why. */
     bool failing;
     int64_t failing_since; /* wall ms */
@@ -81,7 +85,7 @@ struct auth {
     enum auth_mode mode;
     char *tenant_id, *client_id, *client_secret, *certificate_path, *authority;
     char *imds_endpoint, *identity_endpoint, *identity_header, *az_command;
-    int64_t cli_timeout_ms, probe_timeout_ms;
+    int64_t cli_timeout_ms, probe_timeout_ms, renew_hold_ms;
     int chosen; /* the provider that served first in the default chain; -1 */
     const char *source;
     struct entry *entries;
@@ -410,8 +414,10 @@ static void fetch_fail(struct fetch *f, enum core_err err, const char *cause)
     struct auth *a = f->a;
     struct entry *e = fetch_release(f);
     char *token = NULL;
-    if (e && f->keyed && usable(a, e))
+    if (e && f->keyed && usable(a, e)) {
         token = xstrdup(e->token); /* renewal failed; the old token still has time */
+        e->hold_until = loop_now(a->loop) + a->renew_hold_ms;
+    }
     if (!a->dying) {
         if (e == NULL)
             e = entry_get(a, f->tenant, f->scope); /* a claims fetch: still a failed sign-in */
@@ -708,6 +714,7 @@ struct auth *auth_create(struct loop *loop, struct http *http, const struct clou
     a->identity_header = xstrdup_or_null(config->identity_header);
     a->az_command = xstrdup_or_null(config->az_command);
     a->chosen = -1;
+    a->renew_hold_ms = RENEW_HOLD_MS;
     if (check_mode(a, cause) < 0) {
         auth_free(a);
         return NULL;
@@ -790,7 +797,7 @@ struct auth_request *auth_token(struct auth *a, const char *tenant, const char *
         return r;
     }
     struct entry *e = entry_get(a, tenant, scope);
-    if (fresh(a, e))
+    if (fresh(a, e) || (usable(a, e) && loop_now(a->loop) < e->hold_until))
         return req_ready(a, fn, arg, e->token, CORE_OK, NULL);
     if (e->fetch == NULL) {
         e->fetch = fetch_new(a, tenant, scope, NULL);
@@ -859,4 +866,9 @@ void auth_set_cli_timeout(struct auth *a, int64_t ms)
 void auth_set_probe_timeout(struct auth *a, int64_t ms)
 {
     a->probe_timeout_ms = ms > 0 ? ms : 0;
+}
+
+void auth_set_renew_hold(struct auth *a, int64_t ms)
+{
+    a->renew_hold_ms = ms >= 0 ? ms : RENEW_HOLD_MS;
 }

@@ -11,10 +11,9 @@
  *
  * Tokens are cached per (tenant, scope) and renewed 5 minutes before they
  * expire (a renewal that fails hands out the old token while it has more than
- * 30 s left); concurrent requests for the same token share one fetch; a
- * claims challenge always fetches, and its token replaces the cached one.
- * Tokens never leave this module except as the string handed to a callback,
- * and are cleansed when dropped.
+ * 30 s left, and the next renewal is tried 30 s later); concurrent requests for the same token
+ * share one fetch; a claims challenge always fetches, and its token replaces the cached one. Tokens
+ * never leave this module except as the string handed to a callback, and are cleansed when dropped.
  *
  * Lifetimes: callbacks run from the loop, never inside auth_token. The token
  * string passed to a callback is valid only during the callback. A request
@@ -119,6 +118,9 @@ void auth_health(const struct auth *a, struct auth_health *out);
 
 /* How long `az account get-access-token` may run before it is killed; <= 0: 10000 ms. */
 void auth_set_cli_timeout(struct auth *a, int64_t ms);
+/* How long after a failed renewal the old token is handed out without another try; < 0:
+ * 30000 ms (0: try again at every request). */
+void auth_set_renew_hold(struct auth *a, int64_t ms);
 /*
  * How long the default chain waits for a TCP connection to the IMDS address
  * before it moves on to the next provider (authmi.h); <= 0: 1000 ms.

@@ -412,8 +412,8 @@ static void render_signin(struct mbuf *b, const struct auth_health *h)
         family(b, "tdectl_signin_token_expires_in_seconds", "gauge",
                "How long tdectl can still call Azure without a new sign-in: the least time "
                "left on the cached tokens whose renewal fails (0: one has none), else on all "
-               "cached tokens. Renewal starts 5 minutes before expiry, so a value under 270 "
-               "means renewals are failing.");
+               "cached tokens. A token is renewed by the first read that needs it once it has "
+               "less than 5 minutes to live.");
         sample_ms(b, "tdectl_signin_token_expires_in_seconds", NULL,
                   h->failing ? h->token_left_ms : h->cached_left_ms);
     }

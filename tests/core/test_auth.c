@@ -795,6 +795,7 @@ static void test_cache_renewal(void **state)
     struct http_config hc = {.ca_file = info->ca_file, .max_attempts = 1};
     struct fx fx;
     fx_make_with(&fx, &secret_config, &hc);
+    auth_set_renew_hold(fx.auth, 1500); /* 30 s in use */
     struct outcome a = {0}, b = {0};
     struct auth_health h;
     auth_health(fx.auth, &h);
@@ -834,6 +835,12 @@ static void test_cache_renewal(void **state)
     assert_int_equal(h.cached_left_ms, h.token_left_ms);
     assert_true(h.failing_since_ms == h.last_fail_ms && h.last_fail_ms >= h.last_ok_ms);
     int64_t since = h.failing_since_ms;
+    /* For the hold after a failed renewal the old token comes at once: nothing waits on
+     * Entra ID, nothing is sent to it. */
+    get(&fx, NULL, fx.cloud->vault_scope, NULL, &a);
+    expect_ok(&a);
+    assert_string_equal(a.token, b.token);
+    assert_int_equal(requests(&fx), 3);
     /* With nothing cached the failure is the answer. */
     get(&fx, NULL, fx.cloud->arm_scope, NULL, &a);
     assert_int_equal(a.err, CORE_ERR_HTTP);
@@ -843,6 +850,7 @@ static void test_cache_renewal(void **state)
     assert_int_equal(h.failing_since_ms, since);
     assert_int_equal(support_azsim_clear_faults(sim, fault), 0);
     free(fault);
+    run_for(&fx, 1600); /* the hold is over: the next request renews */
     /* A renewal that works ends the vault scope's failure; the ARM scope's stays until it too
      * works. */
     get(&fx, NULL, fx.cloud->vault_scope, NULL, &a);

@@ -6,16 +6,17 @@ reads go on working, so nothing else would show the failure until the token
 runs out and every read fails at once. This test proves both front ends say
 so while it happens.
 
-azsim's demo with tokens of 330 s (a token is fresh for 30 s, then renewed at
+azsim's demo with tokens of 310 s (a token is fresh for 10 s, then renewed at
 every read), `tdectl watch --metrics` and the console (tmux, activity view)
 on the same configuration. Healthy first: tdectl_signin_up 1, the time left
 on the cached tokens between 4 and 5 minutes, the activity view's "sign-in:"
 line. Then Entra ID answers every token request 503 (azsim's error fault on
-login): within the 30 s of freshness and a read cycle, tdectl_signin_up is 0
-with the time the old token still covers, every vault still up and no D01;
+login): within the 10 s of freshness and a read cycle, tdectl_signin_up is 0
+with the time the old token still covers, and reads still get 2xx answers;
 the console's header says "SIGN-IN FAILING, token Nm left" and the activity
 view gives the time and the cause. Once the fault is cleared both are back
-within a read cycle.
+within the 30 s tdectl waits before trying a failed renewal again, plus a read
+cycle.
 
 Cost: about 45 s (one azsim, one watch, one console).
 """
@@ -40,12 +41,14 @@ ROOT = os.path.join(HERE, "..", "..")
 TDECTL = os.environ.get("TDECTL", os.path.join(ROOT, "build", "tui", "tdectl"))
 DEMO = os.path.join(ROOT, "sim", "scenarios", "demo.json")
 
-TOKEN_LIFETIME = 330  # fresh for 30 s (renewed 300 s before expiry)
+TOKEN_LIFETIME = 310  # fresh for 10 s (renewed 300 s before expiry)
 POLL = {"probe_seconds": 5, "health_seconds": 10, "structure_seconds": 30}
-HTTP = {"connect_timeout_ms": 1000, "timeout_ms": 1500, "retry_budget_ms": 2000}
-# Freshness (30 s), a health cycle (10 s) and room for a loaded machine.
+# Generous timeouts: a loaded machine must not fail reads for reasons of its own.
+HTTP = {"connect_timeout_ms": 3000, "timeout_ms": 8000, "retry_budget_ms": 3000}
+# Freshness (10 s), a health cycle (10 s), retries and room for a loaded machine.
 FAILING_WITHIN = 75
-BACK_WITHIN = 45
+# tdectl tries a failed renewal again 30 s later, at the next read that needs a token.
+BACK_WITHIN = 70
 BADGE = r"\[SIGN-IN FAILING, token (\d+)m left\]"
 
 
@@ -95,12 +98,13 @@ class SigninTest(unittest.TestCase):
         self.fail("/metrics: %s not within %d s; signin series: %s" % (
             what, timeout, {k: v for k, v in (last or {}).items() if "signin" in k}))
 
-    def assert_reads_fine(self, m):
-        vaults = {k: v for k, v in m.items() if k.startswith("tdectl_vault_up{")}
-        self.assertTrue(vaults, "no tdectl_vault_up series")
-        self.assertEqual(set(vaults.values()), {1.0}, vaults)
-        d01 = {k: v for k, v in m.items() if k.startswith('tdectl_findings{rule="D01"')}
-        self.assertEqual(set(d01.values()), {0.0}, d01)
+    def assert_reads_go_on(self, m):
+        """Reads that need a token still get answers: 2xx keeps rising while every token
+        request fails (the tokenless probes get 401s, the token requests 503s)."""
+        before = m['tdectl_api_requests_total{class="2xx"}']
+        self.wait_metrics("reads answered 2xx with the cached token",
+                          lambda n: n['tdectl_api_requests_total{class="2xx"}'] >= before + 5
+                          and n.get("tdectl_signin_up") == 0, 40)
 
     def test_signin_failing_is_shown_and_clears(self):
         self.watch.wait_serving(30)
@@ -125,22 +129,20 @@ class SigninTest(unittest.TestCase):
             self.assertGreater(m['tdectl_signin_total{result="failed"}'], 0)
             left = m["tdectl_signin_token_expires_in_seconds"]
             self.assertGreater(left, 120, "the old token should still cover minutes")
-            self.assertLess(left, 270, "under 270 s: renewals are failing")
-            self.assert_reads_fine(m)
+            self.assertLessEqual(left, TOKEN_LIFETIME - 40, "the token has aged since its renewal")
+            self.assert_reads_go_on(m)
             badge = c.wait_for(BADGE, FAILING_WITHIN)
             self.assertGreaterEqual(int(badge.group(1)), 2, c.screen())
             line = c.wait_for(r"sign-in FAILING since .* the cached token still serves\): .*503",
                               30)
             self.assertIn("token fetches failed", line.group(0))
-            # The reads still work from the console too: no D01 in its header's count.
-            self.assertNotIn("reads are failing", c.screen())
         finally:
             self.control.clear(fault)
 
         # Back: the next read's renewal works.
         m = self.wait_metrics("tdectl_signin_up 1 again",
                               lambda m: m.get("tdectl_signin_up") == 1, BACK_WITHIN)
-        self.assertGreater(m["tdectl_signin_token_expires_in_seconds"], 270)
+        self.assertGreater(m["tdectl_signin_token_expires_in_seconds"], 200)
         c.wait_gone("SIGN-IN FAILING", BACK_WITHIN)
         c.wait_for(r"sign-in: client secret, last token", 10)
         self.assertIsNone(self.watch.proc.poll(), "watch exited")

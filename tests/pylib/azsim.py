@@ -195,6 +195,25 @@ def sql_estate():
     }
 
 
+def tdectl_config(info, client_id=DEMO_MONITOR_ID, mode="secret", tenant=DEMO_TENANT,
+                  subscription=DEMO_SUBSCRIPTION, **fields):
+    """A tdectl configuration (a dict) for the azsim whose ready file is info: its endpoints
+    as a custom cloud, its CA, the tenant and subscription (the demo's by default), signing
+    in as client_id with mode; fields are added at the top level (read_only, poll, http ...)
+    and win."""
+    config = {
+        "cloud": "custom",
+        "endpoints": {"authority": info["authority"],
+                      "arm": info.get("management_resource") or info["management_url"],
+                      "vault_resource": info["vault_resource"]},
+        "ca_file": os.path.abspath(info["ca_file"]),
+        "auth": {"mode": mode, "tenant_id": tenant, "client_id": client_id},
+        "subscriptions": [subscription],
+    }
+    config.update(fields)
+    return config
+
+
 class Azsim:
     """One azsim process on free ports, with a scenario given as a dict or a file."""
 
@@ -277,20 +296,8 @@ class Azsim:
 
     # -- addresses -----------------------------------------------------------------------
     def tdectl_config(self, client_id=DEMO_MONITOR_ID, mode="secret", **fields):
-        """A tdectl configuration (a dict) for this azsim: its endpoints as a custom cloud, its
-        CA, the demo's tenant and subscription, signing in as client_id with mode; fields are
-        added at the top level (read_only, poll, http ...) and win."""
-        config = {
-            "cloud": "custom",
-            "endpoints": {"authority": self.info["authority"],
-                          "arm": self.info["management_resource"],
-                          "vault_resource": self.info["vault_resource"]},
-            "ca_file": os.path.abspath(self.ca_file),
-            "auth": {"mode": mode, "tenant_id": DEMO_TENANT, "client_id": client_id},
-            "subscriptions": [DEMO_SUBSCRIPTION],
-        }
-        config.update(fields)
-        return config
+        """tdectl_config for this azsim."""
+        return tdectl_config(self.info, client_id=client_id, mode=mode, **fields)
 
     @property
     def ca_file(self):

@@ -517,18 +517,12 @@ class Soak:
 
 
 def write_config(path, info, tenant, client_id, subscription, poll=None, http=None):
-    """tdectl's configuration for azsim as a custom cloud (0600: the file names a principal)."""
-    config = {"cloud": "custom",
-              "endpoints": {"authority": info["authority"],
-                            "arm": info.get("management_resource") or info["management_url"],
-                            "vault_resource": info["vault_resource"]},
-              "ca_file": os.path.abspath(info["ca_file"]),
-              "auth": {"mode": "secret", "tenant_id": tenant, "client_id": client_id},
-              "subscriptions": [subscription]}
-    if poll:
-        config["poll"] = poll
-    if http:
-        config["http"] = http
+    """tdectl's configuration for azsim (azsim.tdectl_config), written 0600: it names a
+    principal."""
+    import azsim
+    fields = {k: v for k, v in (("poll", poll), ("http", http)) if v}
+    config = azsim.tdectl_config(info, client_id=client_id, tenant=tenant,
+                                 subscription=subscription, **fields)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(config, f, indent=1)
