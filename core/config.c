@@ -98,6 +98,10 @@ static const struct config_option options[] = {
      AT(http_timeout_ms), 0},
     {"http.max_response_bytes", CONFIG_INT, "16777216", 65536, 1073741824, NULL,
      "Largest answer accepted; a larger one fails as too large.", AT(http_max_response_bytes), 0},
+    {"http.max_buffered_bytes", CONFIG_INT, "67108864", 65536, 4294967296, NULL,
+     "Memory for all the answers being read at once (never below http.max_response_bytes); "
+     "an answer that would pass it fails and is retried.",
+     AT(http_max_buffered_bytes), 0},
     {"http.per_host", CONFIG_INT, "6", 1, 64, NULL,
      "Requests at once per HTTP/2 host (an HTTP/1.1 host gets one connection); the rest "
      "wait in a queue.",

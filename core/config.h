@@ -81,6 +81,7 @@ struct config {
     int64_t http_connect_timeout_ms;
     int64_t http_timeout_ms;
     int64_t http_max_response_bytes;
+    int64_t http_max_buffered_bytes;
     int64_t http_per_host;
     int64_t http_retry_budget_ms;
 

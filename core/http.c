@@ -76,6 +76,7 @@ struct http {
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response;
+    struct httpresp_budget budget; /* every call's body buffers */
     unsigned per_host;
     unsigned connections_per_host;
     struct retry_policy policy;
@@ -153,6 +154,9 @@ struct http *http_create(struct loop *loop, const struct http_config *config, ch
     h->connect_timeout_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 5000;
     h->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
     h->max_response = c->max_response > 0 ? c->max_response : 16u << 20;
+    h->budget.max = c->max_buffered > 0 ? c->max_buffered : (size_t)64 << 20;
+    if (h->budget.max <= h->max_response)
+        h->budget.max = h->max_response + 1; /* a lone answer under the cap fits (and its NUL) */
     h->per_host = c->per_host > 0 ? c->per_host : 6;
     h->connections_per_host = c->connections_per_host > 0 ? c->connections_per_host : 1;
     if (h->connections_per_host > h->per_host)
@@ -393,6 +397,12 @@ static bool call_outcome(struct http_call *call, CURLcode rc, struct retry_outco
     if (rc == CURLE_OK) {
         r->err = CORE_OK;
         r->status = status;
+    } else if (call->resp.over_budget) {
+        /* Other answers hold the memory: once they are done this one fits. */
+        r->err = CORE_ERR_LIMIT;
+        r->cause = xasprintf("%s %s: the answers being read together exceed the %zu-byte budget "
+                             "(http.max_buffered_bytes)",
+                             call->method, call->req.log_url, call->h->budget.max);
     } else if (call->resp.over_limit || rc == CURLE_FILESIZE_EXCEEDED) {
         r->err = CORE_ERR_LIMIT;
         healable = false;
@@ -412,6 +422,8 @@ static bool call_outcome(struct http_call *call, CURLcode rc, struct retry_outco
     if (r->err != CORE_OK)
         r->status = 0;
     *o = (struct retry_outcome){r->err, sent, r->status, r->retry_after_ms};
+    if (call->resp.over_budget)
+        o->err = CORE_ERR_NETWORK; /* retried as a transfer broken after sending */
     return healable;
 }
 
@@ -420,7 +432,6 @@ static void on_retry_timer(struct loop *loop, void *arg)
     struct http_call *call = arg;
     call->timer = 0;
     call->h->stats.retries++;
-    httpresp_reset(&call->resp);
     call->errbuf[0] = '\0';
     call_dispatch(call);
 }
@@ -440,6 +451,7 @@ static void call_attempt_end(struct http_call *call, CURLcode rc)
     log_attempt(call, wait);
     host_released(h, call->host);
     if (wait >= 0) {
+        httpresp_reset(&call->resp); /* the body's memory goes back while waiting */
         call->state = CALL_WAITING;
         call->timer = loop_timer(h->loop, wait, on_retry_timer, call);
         return;
@@ -570,6 +582,7 @@ static struct http_call *call_new(struct http *h, const struct http_request *req
     call->fresh_connection = req->fresh_connection;
     call->sent_at = loop_now(h->loop);
     httpresp_init(&call->resp, h->max_response, NULL);
+    call->resp.budget = &h->budget;
     call->next = h->calls;
     if (h->calls)
         h->calls->prev = call;
@@ -673,7 +686,10 @@ void http_set_log(struct http *h, http_log_fn fn, void *arg)
 
 struct http_stats http_stats(const struct http *h)
 {
-    return h->stats;
+    struct http_stats st = h->stats;
+    st.buffered = h->budget.used;
+    st.buffered_peak = h->budget.peak;
+    return st;
 }
 
 size_t http_pending(const struct http *h)

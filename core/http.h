@@ -3,7 +3,8 @@
  *
  * libcurl multi on the one loop; TLS always verified (system CAs, or a CA file
  * for azsim); HTTP/2 and keep-alive where offered; connect and total timeouts;
- * a cap on the response size; a limit of concurrent transfers per host (one
+ * a cap on the response size and a memory budget for all the answers being
+ * read at once; a limit of concurrent transfers per host (one
  * connection per HTTP/1.1 host, per_host streams on an HTTP/2 one; the
  * rest wait in a FIFO queue, and waiting costs them neither a retry nor their
  * timeout); retries as the Azure SDKs do them (retry.h), waited on loop timers
@@ -24,6 +25,15 @@
  * the transport. A cancelled call's callback never runs. http_destroy cancels
  * every call. One transport per loop (it takes the loop's done hook);
  * destroy it before the loop.
+ *
+ * Memory: the bodies being read by all calls together hold at most
+ * max_buffered bytes (their buffers' allocated size; raised to max_response
+ * when smaller, so a lone answer under the cap always fits). A body whose
+ * growth would pass it fails with CORE_ERR_LIMIT ("the answers being read
+ * together exceed ..."), and, unlike an answer over max_response, is retried
+ * as a transfer broken after sending is (idempotent requests only, within the
+ * retry limits): it fits once the others are done. A body counts until the
+ * callback takes it (http_result_take_body) or returns.
  *
  * Secrets: the Authorization value and request bodies are never logged; the
  * command log (http_set_log) gets method, URL without query, status, ids,
@@ -47,6 +57,7 @@ struct http_config {
     long connect_timeout_ms;       /* 0: 5000 */
     long timeout_ms;               /* one attempt, whole transfer; 0: 30000 */
     size_t max_response;           /* bytes; 0: 16 MiB; larger answers fail with CORE_ERR_LIMIT */
+    size_t max_buffered;           /* bytes of all bodies being read at once; 0: 64 MiB (below) */
     unsigned per_host;             /* concurrent requests per HTTP/2 host (streams); 0: 6 */
     unsigned connections_per_host; /* connections, so requests, per HTTP/1.1 host; 0: 1 */
     unsigned max_attempts;         /* including the first; 0: 4 */
@@ -151,6 +162,8 @@ struct http_stats {
     uint64_t refused;  /* stopped by the read-only gate */
     uint64_t failures; /* ended without an answer (refusals not included) */
     uint64_t bytes_in;
+    size_t buffered;      /* bytes held now for bodies being read (their buffers' size) */
+    size_t buffered_peak; /* the most ever held at once; never above max_buffered */
 };
 
 struct http *http_create(struct loop *loop, const struct http_config *config, char **cause);

@@ -51,8 +51,33 @@ static void body_free(struct httpresp *r)
     r->res.body = NULL;
 }
 
+/* The body's charge back to the budget (its buffer is gone or handed over). */
+static void budget_release(struct httpresp *r)
+{
+    if (r->budget)
+        r->budget->used -= r->charged;
+    r->charged = 0;
+}
+
+/* Charges the growth of the body buffer to cap bytes; false when the budget cannot take it. */
+static bool budget_charge(struct httpresp *r, size_t cap)
+{
+    struct httpresp_budget *b = r->budget;
+    size_t more = cap - r->charged;
+    if (b) {
+        if (more > b->max - b->used)
+            return false;
+        b->used += more;
+        if (b->used > b->peak)
+            b->peak = b->used;
+    }
+    r->charged = cap;
+    return true;
+}
+
 void httpresp_cleanup(struct httpresp *r)
 {
+    budget_release(r);
     clear_headers(&r->res);
     free(r->res.cause);
     body_free(r);
@@ -68,11 +93,13 @@ void httpresp_reset(struct httpresp *r)
     res->cause = NULL;
     res->err = CORE_OK;
     res->status = 0;
-    OPENSSL_cleanse(res->body, res->len); /* only [0, len) was ever written */
+    body_free(r); /* only [0, len) was ever written: cleansed */
+    res->body = xcalloc(1, 1);
     res->len = 0;
-    res->body[0] = '\0';
+    r->body_cap = 1;
+    budget_release(r);
     r->retry_after_s_ms = r->retry_after_ms = -1;
-    r->over_limit = false;
+    r->over_limit = r->over_budget = false;
     r->header_bytes = 0;
 }
 
@@ -201,9 +228,16 @@ size_t httpresp_on_body(char *data, size_t size, size_t n, void *arg)
         return 0;
     }
     if (res->len + len + 1 > r->body_cap) {
+        size_t need = res->len + len + 1; /* at most max + 1: checked above */
         size_t cap = r->body_cap < 1024 ? 1024 : r->body_cap;
-        while (cap < res->len + len + 1)
+        while (cap < need)
             cap *= 2;
+        if (cap - 1 > r->max)
+            cap = r->max + 1; /* the body never grows past the cap */
+        if (!budget_charge(r, cap)) {
+            r->over_budget = true;
+            return 0;
+        }
         char *grown = xmalloc(cap);
         memcpy(grown, res->body, res->len);
         body_free(r);
@@ -272,5 +306,6 @@ char *httpresp_take_body(struct http_result *res, size_t *len)
     res->body = xcalloc(1, 1);
     res->len = 0;
     r->body_cap = 1;
+    budget_release(r); /* the caller's now */
     return body;
 }

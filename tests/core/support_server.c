@@ -23,6 +23,7 @@ struct reply {
     size_t big;
     bool chunked;
     int delay_ms;
+    int stall_ms;
     bool drop;
 };
 
@@ -66,6 +67,7 @@ static struct reply *reply_copy(const struct support_server_reply *r)
     c->big = r->big;
     c->chunked = r->chunked;
     c->delay_ms = r->delay_ms;
+    c->stall_ms = r->stall_ms;
     c->drop = r->drop;
     return c;
 }
@@ -135,10 +137,42 @@ static ssize_t big_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-static struct MHD_Response *make_response(const struct reply *r)
+/* A big body sent in two halves with a wait between (on the connection's own thread). */
+struct stalled {
+    struct support_server *s;
+    size_t total;
+    int stall_ms;
+    bool waited;
+};
+
+static ssize_t stalled_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stalled *t = cls;
+    size_t half = t->total / 2;
+    if (pos >= t->total)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if (pos >= half && !t->waited) { /* the first half is out */
+        t->waited = true;
+        pthread_mutex_lock(&t->s->mu);
+        delay(t->s, t->stall_ms);
+        pthread_mutex_unlock(&t->s->mu);
+    }
+    size_t end = pos < half ? half : t->total;
+    size_t n = end - (size_t)pos < max ? end - (size_t)pos : max;
+    memset(buf, 'x', n);
+    return (ssize_t)n;
+}
+
+/* Under s->mu. */
+static struct MHD_Response *make_response(struct support_server *s, const struct reply *r)
 {
     struct MHD_Response *resp;
-    if (r->big && r->chunked) {
+    if (r->big && r->stall_ms > 0) {
+        struct stalled *t = xcalloc(1, sizeof *t);
+        *t = (struct stalled){s, r->big, r->stall_ms, false};
+        resp = MHD_create_response_from_callback(r->chunked ? MHD_SIZE_UNKNOWN : r->big, 4096,
+                                                 stalled_read, t, free);
+    } else if (r->big && r->chunked) {
         size_t *total = xmalloc(sizeof *total);
         *total = r->big;
         resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, big_read, total, free);
@@ -183,7 +217,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     s->active--;
     p->answered = true;
     bool drop = r->drop || s->stopping;
-    struct MHD_Response *resp = drop ? NULL : make_response(r);
+    struct MHD_Response *resp = drop ? NULL : make_response(s, r);
     unsigned status = r->status;
     pthread_mutex_unlock(&s->mu);
     if (resp == NULL)

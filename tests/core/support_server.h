@@ -4,7 +4,8 @@
  *
  * Each request takes the next scripted reply (support_server_push), or the
  * default one when the script is empty: status, headers, body (or a large
- * generated one, with or without Content-Length), a delay, or a dropped
+ * generated one, with or without Content-Length, at once or stalled halfway:
+ * several answers can then be mid-body together), a delay, or a dropped
  * connection. The server records what it saw of each request (method, path,
  * headers, body), the peak number of requests in progress at once and the
  * number of connections opened. Strings it returns stay valid until
@@ -29,6 +30,7 @@ struct support_server_reply {
     size_t big;                            /* > 0: a body of this many 'x' instead */
     bool chunked;                          /* send the body without Content-Length */
     int delay_ms;                          /* wait before answering */
+    int stall_ms;                          /* with big: half the body, this wait, the rest */
     bool drop;                             /* close the connection without answering */
 };
 

@@ -179,6 +179,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.http_connect_timeout_ms, 5000);
     assert_int_equal(c.http_timeout_ms, 30000);
     assert_int_equal(c.http_max_response_bytes, 16 * 1024 * 1024);
+    assert_int_equal(c.http_max_buffered_bytes, 64 * 1024 * 1024);
     assert_int_equal(c.http_per_host, 6);
     assert_int_equal(c.http_retry_budget_ms, 30000);
     assert_int_equal(c.nexpiry_warn_days, 3);
@@ -219,7 +220,8 @@ static const char full[] =
     "  \"poll\": {\"structure_seconds\": 600, \"health_seconds\": 120, \"probe_seconds\": 15,\n"
     "           \"jitter_percent\": 0, \"max_requests_per_minute\": 1200},\n"
     "  \"http\": {\"connect_timeout_ms\": 2000, \"timeout_ms\": 20000,\n"
-    "           \"max_response_bytes\": 1048576, \"per_host\": 2, \"retry_budget_ms\": 0},\n"
+    "           \"max_response_bytes\": 1048576, \"per_host\": 2, \"retry_budget_ms\": 0,\n"
+    "           \"max_buffered_bytes\": 8388608},\n"
     "  \"expiry_warn_days\": [14, 60],\n"
     "  \"theme\": \"solarized\",\n"
     "  \"keymap\": \"/etc/tdectl/vi-keymap.json\",\n"
@@ -265,6 +267,7 @@ static void test_every_option(void **state)
     assert_int_equal(c.http_connect_timeout_ms, 2000);
     assert_int_equal(c.http_timeout_ms, 20000);
     assert_int_equal(c.http_max_response_bytes, 1048576);
+    assert_int_equal(c.http_max_buffered_bytes, 8388608);
     assert_int_equal(c.http_per_host, 2);
     assert_int_equal(c.http_retry_budget_ms, 0);
     assert_int_equal(c.nexpiry_warn_days, 2);
@@ -533,7 +536,7 @@ static void test_every_range(void **state)
         }
         checked++;
     }
-    assert_int_equal(checked, 10);
+    assert_int_equal(checked, 11);
 }
 
 static void test_long_names(void **state)
