@@ -32,8 +32,8 @@
  * growth would pass it fails with CORE_ERR_LIMIT ("the answers being read
  * together exceed ..."), and, unlike an answer over max_response, is retried
  * as a transfer broken after sending is (idempotent requests only, within the
- * retry limits): it fits once the others are done. A body counts until the
- * callback takes it (http_result_take_body) or returns.
+ * retry limits): it fits once the others are done. A body counts until its
+ * result is handed to the callback (nothing else is read while that runs).
  *
  * Secrets: the Authorization value and request bodies are never logged; the
  * command log (http_set_log) gets method, URL without query, status, ids,

@@ -75,6 +75,12 @@ static bool budget_charge(struct httpresp *r, size_t cap)
     return true;
 }
 
+void httpresp_hand_over(struct httpresp *r)
+{
+    budget_release(r);
+    r->budget = NULL;
+}
+
 void httpresp_cleanup(struct httpresp *r)
 {
     budget_release(r);

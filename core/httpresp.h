@@ -13,8 +13,8 @@
  * Memory: every response of one transport may share a budget (struct
  * httpresp_budget, the transport's): a response charges it the allocated
  * size of its body buffer as that grows, and gives the charge back when the
- * body is taken (httpresp_take_body), when an attempt is forgotten
- * (httpresp_reset) and at cleanup. A growth the budget cannot take aborts
+ * body is handed over (httpresp_hand_over, httpresp_take_body), when an
+ * attempt is forgotten (httpresp_reset) and at cleanup. A growth the budget cannot take aborts
  * the transfer (over_budget): the answers being read together, not this one
  * alone, are too large. The budget is used from the loop's thread only.
  */
@@ -55,6 +55,9 @@ void httpresp_init(struct httpresp *r, size_t max, char *client_request_id);
 void httpresp_cleanup(struct httpresp *r);
 /* http_result_take_body: res must be the res member of a struct httpresp. */
 char *httpresp_take_body(struct http_result *res, size_t *len);
+/* The body leaves the budget (the result is handed to its reader); the budget is no longer touched.
+ */
+void httpresp_hand_over(struct httpresp *r);
 /* Forgets an attempt's answer and frees its body (the client request id stays). */
 void httpresp_reset(struct httpresp *r);
 /* Sets res.retry_after_ms from the headers seen (the ms forms win). */
