@@ -6,7 +6,7 @@
  * cause, the others arrive whole, and everything is given back. A body
  * handed to its reader no longer counts, a retried attempt gives its buffer
  * back (no double count), and a budget failure heals on retry once the
- * others are done.
+ * others are done (reads only: a POST is not sent twice).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -198,6 +198,38 @@ static void test_concurrent_bodies(void **state)
 }
 
 /*
+ * The same 16 answers under the default budget (64 MiB): all arrive whole,
+ * and what was held at once is what the 4 MiB budget above kept off.
+ */
+static void test_default_budget_all_fit(void **state)
+{
+    (void)state;
+    const size_t size = 1000000;
+    struct fx f;
+    struct http_config c = cfg(2u << 20, 0, 1);
+    fx_start(&f, &c);
+    support_server_set_default(f.srv, &(struct support_server_reply){.big = size, .stall_ms = 300});
+    struct got g[NBIG];
+    memset(g, 0, sizeof g);
+    int calls = 0;
+    for (int i = 0; i < NBIG; i++)
+        get(&f, &g[i], &calls);
+    run_until(&f, &calls, NBIG, 8000, (size_t)64 << 20);
+    for (int i = 0; i < NBIG; i++) {
+        assert_int_equal(g[i].err, CORE_OK);
+        assert_int_equal(g[i].len, size);
+        got_free(&g[i]);
+    }
+    struct http_stats st = http_stats(f.http);
+    print_message("the same under the default 64 MiB budget: 16 whole, buffered_peak %zu\n",
+                  st.buffered_peak);
+    assert_true(st.buffered_peak > 4u << 20);
+    assert_true(st.buffered_peak <= NBIG * ((size_t)1 << 20));
+    assert_int_equal(st.buffered, 0);
+    fx_stop(&f);
+}
+
+/*
  * A body counts while it is read (1,000,000 bytes in a buffer of 1,000,001:
  * grown by doubling, never past the cap and its NUL) and no longer once its
  * result is handed to the callback, taken or not. Bodies the caller keeps
@@ -310,6 +342,44 @@ static void test_budget_failure_retried(void **state)
     fx_stop(&f);
 }
 
+/*
+ * A request that may act is not sent again when its answer is cut for the
+ * budget (it was sent and answered): a POST read while a stalled GET holds
+ * half of a budget that fits one answer ends with the budget's cause after
+ * one attempt; the GET arrives whole.
+ */
+static void test_post_not_retried(void **state)
+{
+    (void)state;
+    const size_t size = 1000000;
+    struct fx f;
+    struct http_config c = cfg(size, 65536, 4); /* raised to size + 1 */
+    fx_start(&f, &c);
+    support_server_push(f.srv, &(struct support_server_reply){.big = size, .stall_ms = 400});
+    support_server_push(f.srv, &(struct support_server_reply){.big = size});
+    int calls = 0;
+    struct got g = {0}, p = {.calls = &calls, .http = f.http};
+    get(&f, &g, &calls);
+    int64_t end = mono_ms() + 3000;
+    while (http_stats(f.http).buffered == 0 && mono_ms() < end)
+        loop_run_once(f.loop, 10);
+    assert_true(http_stats(f.http).buffered > 0); /* the GET is mid-body */
+    struct http_request req = {.method = "POST", .url = f.url, .body = "{}", .body_len = 2};
+    assert_non_null(http_send(f.http, &req, on_done, &p));
+    run_until(&f, &calls, 2, 5000, size + 1);
+    assert_int_equal(p.err, CORE_ERR_LIMIT);
+    assert_int_equal(p.attempts, 1);
+    assert_false(strstr(p.cause, "POST http://127.0.0.1:") == NULL);
+    assert_false(strstr(p.cause, "exceed the 1000001-byte budget") == NULL);
+    assert_int_equal(g.err, CORE_OK);
+    assert_int_equal(g.len, size);
+    assert_int_equal(http_stats(f.http).retries, 0);
+    assert_int_equal(support_server_count(f.srv), 2);
+    got_free(&g);
+    got_free(&p);
+    fx_stop(&f);
+}
+
 int main(void)
 {
     const char *proxies[] = {"http_proxy", "all_proxy", "ALL_PROXY"};
@@ -317,9 +387,11 @@ int main(void)
         unsetenv(proxies[i]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_bodies),
+        cmocka_unit_test(test_default_budget_all_fit),
         cmocka_unit_test(test_taken_body_released),
         cmocka_unit_test(test_retry_not_double_counted),
         cmocka_unit_test(test_budget_failure_retried),
+        cmocka_unit_test(test_post_not_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
