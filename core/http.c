@@ -236,8 +236,7 @@ static void call_finish(struct http_call *call)
     enum core_err err = r->err;
     if (err != CORE_OK && err != CORE_ERR_REFUSED && err != CORE_ERR_CANCELLED)
         h->stats.failures++;
-    /* The body is the caller's now (nothing else is read while the callback runs; it may destroy
-     * h). */
+    /* The body is the caller's (nothing is read during the callback, which may destroy h). */
     httpresp_hand_over(&call->resp);
     if (call->done)
         call->done(r, call->arg);
