@@ -14,9 +14,10 @@
  * httpresp_budget, the transport's): a response charges it the allocated
  * size of its body buffer as that grows, and gives the charge back when the
  * body is handed over (httpresp_hand_over, httpresp_take_body), when an
- * attempt is forgotten (httpresp_reset) and at cleanup. A growth the budget cannot take aborts
- * the transfer (over_budget): the answers being read together, not this one
- * alone, are too large. The budget is used from the loop's thread only.
+ * attempt is forgotten (httpresp_reset) and at cleanup. A growth the budget
+ * cannot take aborts the transfer (over_budget): the answers being read
+ * together, not this one alone, are too large. The budget is used from the
+ * loop's thread only.
  */
 #ifndef TDECTL_HTTPRESP_H
 #define TDECTL_HTTPRESP_H
@@ -55,8 +56,7 @@ void httpresp_init(struct httpresp *r, size_t max, char *client_request_id);
 void httpresp_cleanup(struct httpresp *r);
 /* http_result_take_body: res must be the res member of a struct httpresp. */
 char *httpresp_take_body(struct http_result *res, size_t *len);
-/* The body leaves the budget (the result is handed to its reader); the budget is no longer touched.
- */
+/* The body leaves the budget (the result goes to its reader); the budget is not touched again. */
 void httpresp_hand_over(struct httpresp *r);
 /* Forgets an attempt's answer and frees its body (the client request id stays). */
 void httpresp_reset(struct httpresp *r);
