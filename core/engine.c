@@ -211,6 +211,30 @@ void engine_read(struct engine *e, struct sweep *sw, enum read_kind kind, const 
     drain(e);
 }
 
+static void sweep_start(struct engine *e, enum engine_sweep kind, bool urgent, bool catch_up);
+
+/*
+ * Whether sw's end calls for a catch-up full sweep. Parts only a full sweep
+ * reads (subscriptions, groups, vaults' settings) stay unreadable (D01) until
+ * the next one, five minutes by default after Azure is back; a health sweep
+ * that reads everything it tries says Azure is back. One catch-up per failed
+ * full sweep: a catch-up that fails too waits for the cadence.
+ */
+static bool needs_catch_up(struct engine *e, const struct sweep *sw)
+{
+    int64_t now = loop_now(e->loop);
+    if (sw->kind == ENGINE_SWEEP_FULL) {
+        e->full_behind = !sw->catch_up && sw->failed > 0;
+        e->full_behind_at = now;
+        return false;
+    }
+    if (e->o.no_catch_up || sw->kind != ENGINE_SWEEP_HEALTH || sw->failed > 0 || !e->full_behind ||
+        sw->started_ms < e->full_behind_at || e->live[ENGINE_SWEEP_FULL] > 0)
+        return false;
+    e->full_behind = false;
+    return true;
+}
+
 static void sweep_end(struct engine *e, struct sweep *sw)
 {
     e->stats.sweeps++;
@@ -218,9 +242,14 @@ static void sweep_end(struct engine *e, struct sweep *sw)
         e->stats.last_sweep_ms = loop_now(e->loop) - sw->started_ms;
     enum engine_sweep kind = sw->kind;
     e->live[kind]--;
+    bool catch_up = needs_catch_up(e, sw);
     sweep_free(sw);
     if (kind == ENGINE_SWEEP_FULL)
         engine_save_snapshot(e, NULL); /* best effort: a full disk must not stop monitoring */
+    if (catch_up) {
+        e->stats.catch_ups++;
+        sweep_start(e, ENGINE_SWEEP_FULL, false, true); /* before the callback, which may destroy */
+    }
     if (e->on_sweep)
         e->on_sweep(e, kind, e->on_sweep_arg);
 }
@@ -232,8 +261,10 @@ void engine_read_done(struct read *r, bool failed)
     read_unlink(r);
     if (r->running)
         e->in_flight--;
-    if (failed)
+    if (failed) {
         e->stats.failures++;
+        sw->failed++;
+    }
     read_free(r);
     if (--sw->pending == 0)
         sweep_end(e, sw);
@@ -330,9 +361,10 @@ static struct sweep *sweep_new(struct engine *e, enum engine_sweep kind, bool ur
     return sw;
 }
 
-static void sweep_run(struct engine *e, enum engine_sweep kind, bool urgent)
+static void sweep_start(struct engine *e, enum engine_sweep kind, bool urgent, bool catch_up)
 {
     struct sweep *sw = sweep_new(e, kind, urgent);
+    sw->catch_up = catch_up;
     switch (kind) {
     case ENGINE_SWEEP_FULL:
         discover_full(e, sw);
@@ -346,6 +378,11 @@ static void sweep_run(struct engine *e, enum engine_sweep kind, bool urgent)
     }
     if (--sw->pending == 0)
         sweep_end(e, sw);
+}
+
+static void sweep_run(struct engine *e, enum engine_sweep kind, bool urgent)
+{
+    sweep_start(e, kind, urgent, false);
 }
 
 static void cadence(struct loop *loop, void *arg, enum engine_sweep kind)

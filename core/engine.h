@@ -18,7 +18,10 @@
  * budget of requests per minute; ARM reads follow ARM's remaining-reads
  * header; at most max_in_flight requests are out at once. The first sweep and
  * engine_refresh go as fast as those limits allow (the budget applies to the
- * periodic work).
+ * periodic work). A full sweep that failed reads is caught up early: the first
+ * health sweep started after it that fails none starts a full sweep at once
+ * (one per failed full sweep), so what only a full sweep reads does not stay
+ * stale for a whole structure cycle after Azure is back.
  *
  * Nothing blocks and nothing is lost on failure: a read that fails leaves the
  * last good data in the model, marked stale with the reason.
@@ -59,6 +62,7 @@ struct engine_options {
     unsigned max_requests_per_minute; /* periodic budget; 0: 600 */
     unsigned max_in_flight;           /* 0: 48 */
     const char *snapshot_path;        /* NULL: no snapshot */
+    bool no_catch_up;                 /* never start a catch-up full sweep (below) */
 };
 
 enum engine_sweep { ENGINE_SWEEP_FULL, ENGINE_SWEEP_HEALTH, ENGINE_SWEEP_PROBE };
@@ -71,6 +75,7 @@ struct engine_stats {
     uint64_t failures;     /* reads that failed */
     uint64_t sweeps;       /* sweeps completed */
     uint64_t skipped;      /* periodic sweeps skipped: the last of their kind still ran */
+    uint64_t catch_ups;    /* full sweeps started early: the last failed reads, health works */
     int64_t last_sweep_ms; /* duration of the last full sweep */
     size_t in_flight;
     size_t queued;

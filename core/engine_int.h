@@ -44,7 +44,9 @@ enum read_kind {
 struct sweep {
     enum engine_sweep kind;
     bool urgent;    /* outside the periodic budget */
+    bool catch_up;  /* a full sweep started early: the last one failed reads, health works */
     size_t pending; /* reads not yet ended */
+    size_t failed;  /* reads that failed */
     int64_t started_ms;
     char **claims; /* "kind:key" of what this sweep already started reading */
     size_t nclaims;
@@ -97,7 +99,11 @@ struct engine {
     size_t nbackoffs;
 
     uint64_t full_timer, health_timer, probe_timer;
-    size_t live[3];   /* sweeps of each kind not ended (enum engine_sweep) */
+    size_t live[3]; /* sweeps of each kind not ended (enum engine_sweep) */
+    /* The last periodic full sweep failed reads (when it ended): the next health sweep that
+     * starts after that and fails none starts a catch-up full sweep. */
+    bool full_behind;
+    int64_t full_behind_at;
     uint64_t skipped; /* periodic sweeps not started: the last one of their kind had not ended */
     engine_sweep_fn on_sweep;
     void *on_sweep_arg;

@@ -94,6 +94,7 @@ static void make_engine(struct session *s, const struct config *c, const struct 
         .jitter_percent = (int)c->poll_jitter_percent,
         .max_requests_per_minute = (unsigned)c->poll_max_rpm,
         .max_in_flight = o->max_in_flight,
+        .no_catch_up = o->no_catch_up,
         .snapshot_path = s->snapshot_path,
     };
     s->engine = engine_create(s->loop, s->az, &eo);

@@ -30,6 +30,8 @@ struct session_options {
     bool no_snapshot;           /* never read or write a snapshot */
     const char *const *resolve; /* CURLOPT_RESOLVE entries for the transport (tests) */
     unsigned max_in_flight;     /* 0: the engine's default */
+    bool no_catch_up;           /* no early full sweep after a failed one (tests that drive
+                                   every sweep by hand) */
 };
 
 struct session *session_create(const struct config *c, const struct session_options *o,

@@ -40,8 +40,8 @@ static void setup_run(struct run *r)
     r->m = support_estate(NULL);
     r->h = health_create();
     r->a = activity_create(16);
-    r->es =
-        (struct engine_stats){.requests = 36, .failures = 2, .sweeps = 3, .last_sweep_ms = 1234};
+    r->es = (struct engine_stats){
+        .requests = 36, .failures = 2, .sweeps = 3, .catch_ups = 1, .last_sweep_ms = 1234};
     r->sw.count[ENGINE_SWEEP_FULL] = 1;
     r->sw.count[ENGINE_SWEEP_PROBE] = 2;
     r->sw.last_end_ms[ENGINE_SWEEP_FULL] = SUPPORT_NOW_MS - 5000;
@@ -269,6 +269,7 @@ static void test_healthy_estate(void **state)
     assert_value(t, "tdectl_engine_reads_total", 36);
     assert_value(t, "tdectl_engine_read_failures_total", 2);
     assert_value(t, "tdectl_sweep_full_duration_seconds", 1.234);
+    assert_value(t, "tdectl_engine_catch_up_sweeps_total", 1);
     assert_value(t, "tdectl_sweeps_total{kind=\"full\"}", 1);
     assert_value(t, "tdectl_sweeps_total{kind=\"probe\"}", 2);
     assert_value(t, "tdectl_sweep_last_end_timestamp_seconds{kind=\"full\"}", SUPPORT_NOW_S - 5);

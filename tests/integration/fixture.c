@@ -96,7 +96,8 @@ void fixture_start(struct fixture *f, const struct fixture_options *o)
     make_config(f, o);
     struct session_options so = {.snapshot_path = o->snapshot_path,
                                  .no_snapshot = o->snapshot_path == NULL,
-                                 .resolve = f->info->resolve};
+                                 .resolve = f->info->resolve,
+                                 .no_catch_up = !o->catch_up};
     f->session = session_create(&f->config, &so, &cause);
     if (f->session == NULL)
         fail_now("session", cause);

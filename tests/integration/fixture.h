@@ -6,7 +6,8 @@
  *
  * The demo scenario's estate and credentials are below; tests that need
  * another estate pass a scenario file. Sweeps are driven by hand
- * (fixture_sweep), so a test decides when the engine looks.
+ * (fixture_sweep), so a test decides when the engine looks (the engine's own
+ * catch-up full sweeps are off unless a test asks for them).
  */
 #ifndef TDECTL_FIXTURE_H
 #define TDECTL_FIXTURE_H
@@ -40,6 +41,7 @@ struct fixture_options {
     bool keep_azsim;           /* fixture_stop leaves azsim running (see fixture_restart) */
     int64_t health_s, probe_s; /* poll cadences; 0: the config's defaults (60 s, 30 s) */
     int64_t max_rpm;           /* the periodic budget; 0: the default */
+    bool catch_up;             /* let the engine start its own catch-up full sweeps */
 };
 
 struct fixture {
