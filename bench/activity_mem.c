@@ -24,7 +24,7 @@ static size_t heap_in_use(void)
 
 static void add_calls(struct activity *a, size_t from, size_t to)
 {
-    char url[320], rid[40], crid[40], corr[40];
+    char url[320], rid[48], crid[48], corr[48];
     for (size_t i = from; i < to; i++) {
         if (i % 3 == 0)
             snprintf(url, sizeof url,
@@ -36,9 +36,9 @@ static void add_calls(struct activity *a, size_t from, size_t to)
             snprintf(url, sizeof url,
                      "https://kv-tde-%04zu.vault.azure.net/keys/tde-protector-2025/versions",
                      i % 1000);
-        snprintf(rid, sizeof rid, "%08zx-7a83-47e8-8813-24aad2a010b6", i);
-        snprintf(crid, sizeof crid, "%08zx-de98-40fa-bd61-11aa22bb33cc", i);
-        snprintf(corr, sizeof corr, "%08zx-93de-4ea6-8fad-64ddee55ff66", i);
+        snprintf(rid, sizeof rid, "%08x-7a83-47e8-8813-24aad2a010b6", (unsigned)i);
+        snprintf(crid, sizeof crid, "%08x-de98-40fa-bd61-11aa22bb33cc", (unsigned)i);
+        snprintf(corr, sizeof corr, "%08x-93de-4ea6-8fad-64ddee55ff66", (unsigned)i);
         struct http_log_entry e = {.method = "GET",
                                    .url = url,
                                    .status = i % 50 ? 200 : 429,

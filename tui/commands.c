@@ -39,7 +39,7 @@ struct command {
 /* Besides these, every view's name and every action's name is a command. */
 static const struct command commands[] = {
     {"quit", "", "quit (asks while a refresh or a drill runs)", CMD_ALWAYS},
-    {"q", "", "quit, as quit", CMD_ALWAYS},
+    {"q", "", "the same as quit", CMD_ALWAYS},
     {"q!", "", "quit at once", CMD_ALWAYS},
     {"help", "", "this help", CMD_ALWAYS},
     {"goto", "NAME", "open what NAME names: a group, instance, vault or key", CMD_ALWAYS},
