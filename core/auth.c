@@ -2,10 +2,10 @@
 
 #include <ctype.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "authcache.h"
 #include "authcert.h"
 #include "authcli.h"
 #include "authentra.h"
@@ -13,13 +13,8 @@
 #include "authprov.h"
 #include "cloud.h"
 #include "loop.h"
-#include "textsafe.h"
 #include "xmem.h"
 
-/* Renew this long before expiry, as the Azure SDKs do. */
-#define RENEW_MARGIN_MS (5 * 60 * 1000)
-/* A renewal that fails may still hand out the old token while it has this much left. */
-#define USABLE_MARGIN_MS (30 * 1000)
 /* After a renewal failed, the old token is handed out without trying again for this long,
  * as the Azure SDKs do: reads do not wait on a failing sign-in, Entra ID is not hammered. */
 #define RENEW_HOLD_MS (30 * 1000)
@@ -32,7 +27,7 @@ static const char *const prov_names[P_COUNT] = {"client secret", "client certifi
 static const enum auth_mode prov_modes[P_COUNT] = {AUTH_SECRET, AUTH_CERTIFICATE,
                                                    AUTH_MANAGED_IDENTITY, AUTH_CLI};
 
-struct fetch;
+struct auth_fetch;
 
 struct auth_request {
     struct auth *a;
@@ -46,25 +41,9 @@ struct auth_request {
     char *cause;
 };
 
-/* A cached token for (tenant, scope). */
-struct entry {
-    struct entry *next;
-    char *tenant, *scope;
-    char *token;         /* secret; NULL when none */
-    int64_t expires;     /* loop_now() milliseconds */
-    struct fetch *fetch; /* the renewal in flight */
-    int64_t hold_until;  /* loop_now() ms: no renewal before (one just failed) */
-    /* The last fetch for it failed (auth_health): since when, in which order, why. */
-    bool failing;
-    int64_t failing_since; /* wall ms */
-    uint64_t failed_seq;   /* the auth's failure count then: orders failures */
-    enum core_err err;
-    char *cause;
-};
-
 /* One run of the providers for a token; every request waiting for it. */
-struct fetch {
-    struct fetch *next;
+struct auth_fetch {
+    struct auth_fetch *next;
     struct auth *a;
     char *tenant, *scope;
     char *claims;  /* decoded; NULL when none */
@@ -88,12 +67,10 @@ struct auth {
     int64_t cli_timeout_ms, probe_timeout_ms, renew_hold_ms;
     int chosen; /* the provider that served first in the default chain; -1 */
     const char *source;
-    struct entry *entries;
-    struct fetch *fetches;
+    struct authcache cache;
+    struct auth_fetch *fetches;
     struct auth_request *ready; /* deliveries waiting for their 0 ms timer */
-    uint64_t signins, failures; /* fetches ended, failed (auth_health) */
-    int64_t last_ok_ms, last_fail_ms;
-    int depth; /* callbacks running */
+    int depth;                  /* callbacks running */
     bool dying;
 };
 
@@ -202,143 +179,11 @@ static struct auth_request *req_ready(struct auth *a, auth_fn fn, void *arg, con
     return r;
 }
 
-/* -- the cache -------------------------------------------------------------------------------- */
-
-static struct entry *entry_find(struct auth *a, const char *tenant, const char *scope)
-{
-    for (struct entry *e = a->entries; e; e = e->next) {
-        if (strcmp(e->tenant, tenant) == 0 && strcmp(e->scope, scope) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-static struct entry *entry_get(struct auth *a, const char *tenant, const char *scope)
-{
-    struct entry *e = entry_find(a, tenant, scope);
-    if (e == NULL) {
-        e = xcalloc(1, sizeof *e);
-        e->tenant = xstrdup(tenant);
-        e->scope = xstrdup(scope);
-        e->next = a->entries;
-        a->entries = e;
-    }
-    return e;
-}
-
-static void entry_drop_token(struct entry *e)
-{
-    authprov_free_secret(e->token);
-    e->token = NULL;
-    e->expires = 0;
-}
-
-static void entry_free(struct entry *e)
-{
-    authprov_free_secret(e->token);
-    free(e->tenant);
-    free(e->scope);
-    free(e->cause);
-    free(e);
-}
-
-static void entry_unlink(struct auth *a, const struct entry *e)
-{
-    for (struct entry **p = &a->entries; *p; p = &(*p)->next) {
-        if (*p == e) {
-            *p = e->next;
-            return;
-        }
-    }
-}
-
-/* Removes e when it holds nothing, waits for nothing and has no failure to report. */
-static void entry_prune(struct auth *a, struct entry *e)
-{
-    if (e->token || e->fetch || e->failing)
-        return;
-    entry_unlink(a, e);
-    entry_free(e);
-}
-
-/* Keeps at most AUTH_FAILING_KEPT tokenless failing entries: the oldest failures go. */
-static void entry_trim_failing(struct auth *a)
-{
-    for (;;) {
-        size_t n = 0;
-        struct entry *oldest = NULL;
-        for (struct entry *e = a->entries; e; e = e->next) {
-            if (e->failing && e->token == NULL && e->fetch == NULL) {
-                n++;
-                if (oldest == NULL || e->failed_seq < oldest->failed_seq)
-                    oldest = e;
-            }
-        }
-        if (n <= AUTH_FAILING_KEPT || oldest == NULL)
-            return;
-        entry_unlink(a, oldest);
-        entry_free(oldest);
-    }
-}
-
-static void entry_succeeded(struct auth *a, struct entry *e)
-{
-    a->signins++;
-    a->last_ok_ms = loop_wall(a->loop);
-    e->failing = false;
-    e->failing_since = 0;
-    e->failed_seq = 0;
-    xstr_set(&e->cause, NULL);
-}
-
-/* cause as auth_health gives it: printable, cut at a character boundary to fit. */
-static char *health_cause(const char *cause)
-{
-    char *clean = textsafe_copy(cause);
-    size_t at = 0;
-    while (clean[at]) {
-        uint32_t cp;
-        size_t n = textsafe_utf8_seq((const unsigned char *)clean + at, &cp);
-        if (n == 0)
-            n = 1; /* not reached: textsafe_copy made every such byte '?' */
-        if (at + n >= AUTH_CAUSE_MAX)
-            break;
-        at += n;
-    }
-    clean[at] = '\0';
-    return clean;
-}
-
-static void entry_failed(struct auth *a, struct entry *e, enum core_err err, const char *cause)
-{
-    int64_t now = loop_wall(a->loop);
-    a->signins++;
-    a->failures++;
-    a->last_fail_ms = now;
-    if (!e->failing)
-        e->failing_since = now;
-    e->failing = true;
-    e->failed_seq = a->failures;
-    e->err = err;
-    free(e->cause);
-    e->cause = health_cause(cause ? cause : core_err_name(err));
-}
-
-static bool fresh(const struct auth *a, const struct entry *e)
-{
-    return e->token && loop_now(a->loop) < e->expires - RENEW_MARGIN_MS;
-}
-
-static bool usable(const struct auth *a, const struct entry *e)
-{
-    return e->token && loop_now(a->loop) < e->expires - USABLE_MARGIN_MS;
-}
-
 /* -- fetches ---------------------------------------------------------------------------------- */
 
-static void fetch_unlist(struct fetch *f)
+static void fetch_unlist(struct auth_fetch *f)
 {
-    for (struct fetch **p = &f->a->fetches; *p; p = &(*p)->next) {
+    for (struct auth_fetch **p = &f->a->fetches; *p; p = &(*p)->next) {
         if (*p == f) {
             *p = f->next;
             return;
@@ -359,7 +204,7 @@ static void prov_cancel(int prov, void *call)
 }
 
 /* Frees f, which is off the auth's list; requests still waiting get no call. */
-static void fetch_free(struct fetch *f)
+static void fetch_free(struct auth_fetch *f)
 {
     prov_cancel(f->prov, f->call);
     if (f->start_timer)
@@ -376,16 +221,16 @@ static void fetch_free(struct fetch *f)
 }
 
 /* The cache entry f belongs to, unhooked from it (the fetch is ending). */
-static struct entry *fetch_release(struct fetch *f)
+static struct authcache_entry *fetch_release(struct auth_fetch *f)
 {
     fetch_unlist(f);
-    struct entry *e = entry_find(f->a, f->tenant, f->scope);
+    struct authcache_entry *e = authcache_find(&f->a->cache, f->tenant, f->scope);
     if (e && e->fetch == f)
         e->fetch = NULL;
     return e;
 }
 
-static void fetch_succeed(struct fetch *f, int prov, struct authprov_token *tok)
+static void fetch_succeed(struct auth_fetch *f, int prov, struct authprov_token *tok)
 {
     struct auth *a = f->a;
     if (a->mode == AUTH_DEFAULT && a->chosen < 0)
@@ -393,13 +238,13 @@ static void fetch_succeed(struct fetch *f, int prov, struct authprov_token *tok)
     a->source = prov_names[prov];
     char *token = tok->access_token;
     tok->access_token = NULL;
-    struct entry *e = fetch_release(f);
+    struct authcache_entry *e = fetch_release(f);
     if (e == NULL)
-        e = entry_get(a, f->tenant, f->scope); /* a claims fetch, or forgotten meanwhile */
-    entry_drop_token(e);
-    e->token = xstrdup(token);
-    e->expires = loop_now(a->loop) + (tok->expires_on * 1000 - loop_wall(a->loop));
-    entry_succeeded(a, e);
+        e = authcache_get(&a->cache, f->tenant,
+                          f->scope); /* a claims fetch, or forgotten meanwhile */
+    authcache_set_token(&a->cache, e, token,
+                        loop_now(a->loop) + (tok->expires_on * 1000 - loop_wall(a->loop)),
+                        loop_wall(a->loop));
     struct auth_request *list = f->waiters;
     for (struct auth_request *r = list; r; r = r->next)
         r->head = &list;
@@ -409,20 +254,20 @@ static void fetch_succeed(struct fetch *f, int prov, struct authprov_token *tok)
     authprov_free_secret(token);
 }
 
-static void fetch_fail(struct fetch *f, enum core_err err, const char *cause)
+static void fetch_fail(struct auth_fetch *f, enum core_err err, const char *cause)
 {
     struct auth *a = f->a;
-    struct entry *e = fetch_release(f);
+    struct authcache_entry *e = fetch_release(f);
     char *token = NULL;
-    if (e && f->keyed && usable(a, e)) {
+    if (e && f->keyed && authcache_usable(e, loop_now(a->loop))) {
         token = xstrdup(e->token); /* renewal failed; the old token still has time */
         e->hold_until = loop_now(a->loop) + a->renew_hold_ms;
     }
     if (!a->dying) {
         if (e == NULL)
-            e = entry_get(a, f->tenant, f->scope); /* a claims fetch: still a failed sign-in */
-        entry_failed(a, e, err, cause);
-        entry_trim_failing(a);
+            e = authcache_get(&a->cache, f->tenant,
+                              f->scope); /* a claims fetch: still a failed sign-in */
+        authcache_failed(&a->cache, e, err, cause, loop_wall(a->loop));
     }
     char *why = xstrdup_or_null(cause); /* cause may be f's own */
     struct auth_request *list = f->waiters;
@@ -436,7 +281,7 @@ static void fetch_fail(struct fetch *f, enum core_err err, const char *cause)
 }
 
 /* Records why provider prov did not serve. */
-static void fetch_note(struct fetch *f, int prov, enum core_err err, const char *cause)
+static void fetch_note(struct auth_fetch *f, int prov, enum core_err err, const char *cause)
 {
     f->last_err = err;
     xstr_set(&f->last_cause, cause);
@@ -454,11 +299,11 @@ static bool prov_in_play(const struct auth *a, int prov)
     return a->chosen < 0 || a->chosen == prov;
 }
 
-static void fetch_try(struct fetch *f);
+static void fetch_try(struct auth_fetch *f);
 
 static void on_token(struct authprov_token *tok, enum core_err err, const char *cause, void *arg)
 {
-    struct fetch *f = arg;
+    struct auth_fetch *f = arg;
     f->call = NULL;
     if (err == CORE_OK) {
         fetch_succeed(f, f->prov, tok);
@@ -491,7 +336,7 @@ static bool unset(const char *s)
 }
 
 /* Why prov cannot run for f (static text), or NULL when it can. */
-static const char *prov_missing(const struct auth *a, const struct fetch *f, int prov)
+static const char *prov_missing(const struct auth *a, const struct auth_fetch *f, int prov)
 {
     switch (prov) {
     case P_SECRET:
@@ -512,7 +357,7 @@ static const char *prov_missing(const struct auth *a, const struct fetch *f, int
     }
 }
 
-static void *start_entra(struct fetch *f, bool certificate, char **cause)
+static void *start_entra(struct auth_fetch *f, bool certificate, char **cause)
 {
     struct auth *a = f->a;
     struct authentra_request req = {.authority = a->authority,
@@ -539,7 +384,7 @@ static void *start_entra(struct fetch *f, bool certificate, char **cause)
     return call;
 }
 
-static void *prov_start(struct fetch *f, int prov, char **cause)
+static void *prov_start(struct auth_fetch *f, int prov, char **cause)
 {
     struct auth *a = f->a;
     if (prov == P_SECRET || prov == P_CERT)
@@ -565,7 +410,7 @@ static void *prov_start(struct fetch *f, int prov, char **cause)
 }
 
 /* Starts the next provider in play from f->prov on; ends the fetch when none is left. */
-static void fetch_try(struct fetch *f)
+static void fetch_try(struct auth_fetch *f)
 {
     struct auth *a = f->a;
     for (; f->prov < P_COUNT; f->prov++) {
@@ -601,16 +446,16 @@ static void fetch_try(struct fetch *f)
 static void on_start(struct loop *loop, void *arg)
 {
     (void)loop;
-    struct fetch *f = arg;
+    struct auth_fetch *f = arg;
     f->start_timer = 0;
     f->prov = 0;
     fetch_try(f);
 }
 
-static struct fetch *fetch_new(struct auth *a, const char *tenant, const char *scope,
-                               const char *claims)
+static struct auth_fetch *fetch_new(struct auth *a, const char *tenant, const char *scope,
+                                    const char *claims)
 {
-    struct fetch *f = xcalloc(1, sizeof *f);
+    struct auth_fetch *f = xcalloc(1, sizeof *f);
     f->a = a;
     f->tenant = xstrdup(tenant);
     f->scope = xstrdup(scope);
@@ -725,18 +570,14 @@ struct auth *auth_create(struct loop *loop, struct http *http, const struct clou
 static void auth_free(struct auth *a)
 {
     while (a->fetches) {
-        struct fetch *f = a->fetches;
+        struct auth_fetch *f = a->fetches;
         a->fetches = f->next;
         fetch_free(f);
     }
     while (a->ready)
         /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): req_free unlinks it from this list */
         req_free(a->ready);
-    while (a->entries) {
-        struct entry *e = a->entries;
-        a->entries = e->next;
-        entry_free(e);
-    }
+    authcache_clear(&a->cache);
     free(a->tenant_id);
     free(a->client_id);
     authprov_free_secret(a->client_secret);
@@ -760,7 +601,7 @@ void auth_destroy(struct auth *a)
     /* Inside a callback: stop everything now, free when the callbacks have returned. */
     a->dying = true;
     while (a->fetches) {
-        struct fetch *f = a->fetches;
+        struct auth_fetch *f = a->fetches;
         a->fetches = f->next;
         fetch_free(f);
     }
@@ -796,8 +637,9 @@ struct auth_request *auth_token(struct auth *a, const char *tenant, const char *
         req_link(r, &fetch_new(a, tenant, scope, claims)->waiters);
         return r;
     }
-    struct entry *e = entry_get(a, tenant, scope);
-    if (fresh(a, e) || (usable(a, e) && loop_now(a->loop) < e->hold_until))
+    struct authcache_entry *e = authcache_get(&a->cache, tenant, scope);
+    int64_t now = loop_now(a->loop);
+    if (authcache_fresh(e, now) || (authcache_usable(e, now) && now < e->hold_until))
         return req_ready(a, fn, arg, e->token, CORE_OK, NULL);
     if (e->fetch == NULL) {
         e->fetch = fetch_new(a, tenant, scope, NULL);
@@ -818,39 +660,16 @@ void auth_forget(struct auth *a, const char *tenant, const char *scope)
 {
     if (tenant == NULL || *tenant == '\0')
         tenant = a->tenant_id ? a->tenant_id : "";
-    struct entry *e = scope ? entry_find(a, tenant, scope) : NULL;
+    struct authcache_entry *e = scope ? authcache_find(&a->cache, tenant, scope) : NULL;
     if (e == NULL)
         return;
-    entry_drop_token(e);
-    entry_prune(a, e);
+    authcache_drop_token(e);
+    authcache_prune(&a->cache, e);
 }
 
 void auth_health(const struct auth *a, struct auth_health *out)
 {
-    *out = (struct auth_health){.signins = a->signins,
-                                .failures = a->failures,
-                                .last_ok_ms = a->last_ok_ms,
-                                .last_fail_ms = a->last_fail_ms,
-                                .cached_left_ms = -1};
-    int64_t now = loop_now(a->loop);
-    uint64_t newest = 0;
-    for (const struct entry *e = a->entries; e; e = e->next) {
-        int64_t left = usable(a, e) ? e->expires - USABLE_MARGIN_MS - now : 0;
-        if (usable(a, e) && (out->cached_left_ms < 0 || left < out->cached_left_ms))
-            out->cached_left_ms = left;
-        if (!e->failing)
-            continue;
-        if (out->failing == 0 || e->failing_since < out->failing_since_ms)
-            out->failing_since_ms = e->failing_since;
-        if (out->failing == 0 || left < out->token_left_ms)
-            out->token_left_ms = left;
-        if (e->failed_seq > newest) {
-            newest = e->failed_seq;
-            out->err = e->err;
-            snprintf(out->cause, sizeof out->cause, "%s", e->cause ? e->cause : "");
-        }
-        out->failing++;
-    }
+    authcache_health(&a->cache, loop_now(a->loop), out);
 }
 
 const char *auth_source(const struct auth *a)

@@ -11,9 +11,10 @@
  *
  * Tokens are cached per (tenant, scope) and renewed 5 minutes before they
  * expire (a renewal that fails hands out the old token while it has more than
- * 30 s left, and the next renewal is tried 30 s later); concurrent requests for the same token
- * share one fetch; a claims challenge always fetches, and its token replaces the cached one. Tokens
- * never leave this module except as the string handed to a callback, and are cleansed when dropped.
+ * 30 s left, and the next renewal is tried 30 s later); concurrent requests
+ * for the same token share one fetch; a claims challenge always fetches, and
+ * its token replaces the cached one. Tokens never leave this module except as
+ * the string handed to a callback, and are cleansed when dropped.
  *
  * Lifetimes: callbacks run from the loop, never inside auth_token. The token
  * string passed to a callback is valid only during the callback. A request
@@ -26,9 +27,10 @@
  * default chain that found no working provider gives CORE_ERR_AUTH with one
  * line per provider saying why. Causes never contain a token or a secret.
  *
- * The modules behind it: authprov (shared parsing), authentra (secret and
- * certificate: Entra ID's token endpoint), authcert (the client assertion),
- * authmi (managed identity), authcli (az).
+ * The modules behind it: authcache (the token cache and its health),
+ * authprov (shared parsing), authentra (secret and certificate: Entra ID's
+ * token endpoint), authcert (the client assertion), authmi (managed
+ * identity), authcli (az).
  */
 #ifndef TDECTL_AUTH_H
 #define TDECTL_AUTH_H
