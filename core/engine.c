@@ -214,22 +214,31 @@ void engine_read(struct engine *e, struct sweep *sw, enum read_kind kind, const 
 static void sweep_start(struct engine *e, enum engine_sweep kind, bool urgent, bool catch_up);
 
 /*
- * Whether sw's end calls for a catch-up full sweep. Parts only a full sweep
- * reads (subscriptions, groups, vaults' settings) stay unreadable (D01) until
- * the next one, five minutes by default after Azure is back; a health sweep
- * that reads everything it tries says Azure is back. One catch-up per failed
- * full sweep: a catch-up that fails too waits for the cadence.
+ * Whether sw's end calls for a catch-up full sweep. After an outage, parts
+ * only a full sweep reads (subscriptions, groups, vaults' settings) stay
+ * unreadable (D01) until the next one, five minutes by default. An outage is
+ * a full sweep that failed reads and a health sweep that failed reads after
+ * it started; the first health sweep started after that one and failing none
+ * says Azure is back. A failure only full sweeps meet (a subscription the
+ * identity cannot read) is not an outage: it would double every full sweep.
+ * One catch-up per outage: one that fails too waits for the cadence.
  */
 static bool needs_catch_up(struct engine *e, const struct sweep *sw)
 {
     int64_t now = loop_now(e->loop);
     if (sw->kind == ENGINE_SWEEP_FULL) {
         e->full_behind = !sw->catch_up && sw->failed > 0;
-        e->full_behind_at = now;
+        e->full_behind_since = sw->started_ms;
         return false;
     }
-    if (e->o.no_catch_up || sw->kind != ENGINE_SWEEP_HEALTH || sw->failed > 0 || !e->full_behind ||
-        sw->started_ms < e->full_behind_at || e->live[ENGINE_SWEEP_FULL] > 0)
+    if (sw->kind != ENGINE_SWEEP_HEALTH)
+        return false;
+    if (sw->failed > 0) {
+        e->health_failed_at = now;
+        return false;
+    }
+    if (e->o.no_catch_up || !e->full_behind || e->health_failed_at < e->full_behind_since ||
+        sw->started_ms < e->health_failed_at || e->live[ENGINE_SWEEP_FULL] > 0)
         return false;
     e->full_behind = false;
     return true;

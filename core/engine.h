@@ -18,10 +18,10 @@
  * budget of requests per minute; ARM reads follow ARM's remaining-reads
  * header; at most max_in_flight requests are out at once. The first sweep and
  * engine_refresh go as fast as those limits allow (the budget applies to the
- * periodic work). A full sweep that failed reads is caught up early: the first
- * health sweep started after it that fails none starts a full sweep at once
- * (one per failed full sweep), so what only a full sweep reads does not stay
- * stale for a whole structure cycle after Azure is back.
+ * periodic work). After an outage (a full sweep and then a health sweep that
+ * failed reads) the first health sweep that fails none starts a full sweep at
+ * once (one per outage), so what only a full sweep reads does not stay stale
+ * for a whole structure cycle after Azure is back.
  *
  * Nothing blocks and nothing is lost on failure: a read that fails leaves the
  * last good data in the model, marked stale with the reason.
@@ -62,7 +62,7 @@ struct engine_options {
     unsigned max_requests_per_minute; /* periodic budget; 0: 600 */
     unsigned max_in_flight;           /* 0: 48 */
     const char *snapshot_path;        /* NULL: no snapshot */
-    bool no_catch_up;                 /* never start a catch-up full sweep (below) */
+    bool no_catch_up;                 /* never start a catch-up full sweep (above) */
 };
 
 enum engine_sweep { ENGINE_SWEEP_FULL, ENGINE_SWEEP_HEALTH, ENGINE_SWEEP_PROBE };

@@ -100,10 +100,10 @@ struct engine {
 
     uint64_t full_timer, health_timer, probe_timer;
     size_t live[3]; /* sweeps of each kind not ended (enum engine_sweep) */
-    /* The last periodic full sweep failed reads (when it ended): the next health sweep that
-     * starts after that and fails none starts a catch-up full sweep. */
+    /* The last full sweep (not a catch-up) failed reads, and when it started; when the last
+     * health sweep that failed reads ended (engine.c needs_catch_up). */
     bool full_behind;
-    int64_t full_behind_at;
+    int64_t full_behind_since, health_failed_at;
     uint64_t skipped; /* periodic sweeps not started: the last one of their kind had not ended */
     engine_sweep_fn on_sweep;
     void *on_sweep_arg;

@@ -430,8 +430,8 @@ static void render_engine(struct mbuf *b, const struct engine_stats *es)
     family(b, "tdectl_engine_reads_queued", "gauge", "Reads waiting for the budget or a slot.");
     sample_int(b, "tdectl_engine_reads_queued", NULL, (int64_t)es->queued);
     family(b, "tdectl_engine_catch_up_sweeps_total", "counter",
-           "Full sweeps started early: the last one failed reads and a health sweep then "
-           "read everything.");
+           "Full sweeps started early after an outage: a full and a health sweep failed "
+           "reads, then a health sweep read everything.");
     sample_int(b, "tdectl_engine_catch_up_sweeps_total", NULL, (int64_t)es->catch_ups);
     family(b, "tdectl_sweep_full_duration_seconds", "gauge", "How long the last full sweep took.");
     sample_ms(b, "tdectl_sweep_full_duration_seconds", NULL, es->last_sweep_ms);

@@ -4,8 +4,9 @@
  * What only a full sweep reads (subscriptions, failover groups, the vaults'
  * ARM settings and private endpoints) stays unreadable (D01) after an ARM
  * outage until the next full sweep: five minutes by default. The engine
- * starts that sweep early instead: the first health sweep that starts after
- * the failed full sweep and fails no read starts a catch-up full sweep, once.
+ * starts that sweep early instead: after an outage (a full sweep, then a
+ * health sweep, that failed reads) the first health sweep that fails none
+ * starts a catch-up full sweep, once.
  *
  * Against the demo estate in azsim, with ARM answering every call with a
  * body that is not JSON (azsim's malformed fault: the reads fail at once,
@@ -13,7 +14,9 @@
  * starts nothing, the first health sweep after it starts one catch-up that
  * reads the whole estate again (D01 gone, no finding left), and the health
  * sweeps after it start no more. A catch-up that fails (the outage back
- * during it) does not chain into another one. Cost: about 3 s.
+ * during it) does not chain into another one. A failure only a full sweep
+ * met (health never failed) starts none: a read only full sweeps make that
+ * always fails would otherwise double every full sweep. Cost: about 4 s.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,6 +99,7 @@ static void test_failed_catch_up_does_not_chain(void **state)
     uint64_t before = catch_ups();
     char *id = fixture_fault(&fx, ARM_DOWN);
     fixture_sweep(&fx, ENGINE_SWEEP_FULL, SWEEP_MS);
+    fixture_sweep(&fx, ENGINE_SWEEP_HEALTH, SWEEP_MS);
     fixture_clear(&fx, id);
     free(id);
     fixture_sweep(&fx, ENGINE_SWEEP_HEALTH, SWEEP_MS);
@@ -115,11 +119,30 @@ static void test_failed_catch_up_does_not_chain(void **state)
     assert_null(fixture_finding(&fx, "D01", NULL));
 }
 
+static void test_full_only_failure_is_not_an_outage(void **state)
+{
+    (void)state;
+    uint64_t before = catch_ups();
+    char *id = fixture_fault(&fx, ARM_DOWN);
+    fixture_sweep(&fx, ENGINE_SWEEP_FULL, SWEEP_MS);
+    assert_non_null(fixture_finding(&fx, "D01", NULL));
+    fixture_clear(&fx, id);
+    free(id);
+    /* Health never failed: no catch-up; the full sweep's own cadence reads again. */
+    fixture_sweep(&fx, ENGINE_SWEEP_HEALTH, SWEEP_MS);
+    fixture_sweep(&fx, ENGINE_SWEEP_HEALTH, SWEEP_MS);
+    assert_int_equal(catch_ups(), before);
+    assert_int_equal(engine_stats(fx.engine).live[ENGINE_SWEEP_FULL], 0);
+    fixture_sweep(&fx, ENGINE_SWEEP_FULL, SWEEP_MS);
+    assert_null(fixture_finding(&fx, "D01", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catch_up_after_outage),
         cmocka_unit_test(test_failed_catch_up_does_not_chain),
+        cmocka_unit_test(test_full_only_failure_is_not_an_outage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
