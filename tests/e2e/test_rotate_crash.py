@@ -562,17 +562,20 @@ class RotateCase(unittest.TestCase):
         d = self.demo
         key, _ = self.plan()
         proc = d.start(*d.apply_args())
-        d.wait_journal("name-free", "done", proc)
+        # From the lock step on (after the preconditions, which a throttled read would fail):
+        # the lock's ARM calls leave time to put the storm in place before name-free's and
+        # create's calls to the secondary's vault. Waiting for name-free:done raced with
+        # create itself, the very next call (the storm was missed once in the ASan pass).
+        d.wait_journal("lock", "begin", proc)
         # tdectl's own calls (@console): throttling the instances' path too makes SQL fail
         # the registration with AzureKeyVaultConnectionFailed, which tdectl takes as final.
-        # Every call for 3 s: at half the calls, the steps after name-free could all
-        # miss it (failed 1 run in the ASan pass).
+        # Every call for 4 s: at half the calls, the steps could all miss it.
         fid = d.sim.control("POST", "/faults", {"kind": "throttle", "rate": 1, "retry_after": 1,
-                                                "duration_seconds": 3,
+                                                "duration_seconds": 4,
                                                 "target": "vault:%s@console" % SEC_VAULT})["id"]
         try:
             d.wait_journal("restore", "done", proc)
-        finally:  # it ends by itself after 3 s
+        finally:  # it ends by itself after 4 s
             if any(f["id"] == fid for f in d.sim.control("GET", "/faults")["value"]):
                 d.sim.clear_fault(fid)
         p = d.finish(proc)
