@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "support.h"
 #include "support_tmpdir.h"
 #include "xmem.h"
 
@@ -33,13 +34,6 @@ struct support_azsim {
     char **resolve;
     size_t nresolve;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -225,7 +219,7 @@ static int read_ready(struct support_azsim *s, const char *text, char **cause)
 static int wait_ready(struct support_azsim *s, char **cause)
 {
     char *ready = xasprintf("%s/ready.json", s->dir);
-    int64_t deadline = now_ms() + READY_TIMEOUT_MS;
+    int64_t deadline = support_mono_ms() + READY_TIMEOUT_MS;
     int rc = -1;
     for (;;) {
         if (access(ready, R_OK) == 0) {
@@ -240,7 +234,7 @@ static int wait_ready(struct support_azsim *s, char **cause)
             free(log);
             break;
         }
-        if (now_ms() > deadline) {
+        if (support_mono_ms() > deadline) {
             xcause(cause, "azsim was not ready within %d ms", READY_TIMEOUT_MS);
             break;
         }
@@ -301,8 +295,8 @@ static void stop_process(struct support_azsim *s)
     if (reap(s))
         return;
     kill(s->info.pid, SIGTERM);
-    int64_t deadline = now_ms() + STOP_TIMEOUT_MS;
-    while (!reap(s) && now_ms() < deadline)
+    int64_t deadline = support_mono_ms() + STOP_TIMEOUT_MS;
+    while (!reap(s) && support_mono_ms() < deadline)
         sleep_ms(10);
     if (!s->exited) {
         kill(s->info.pid, SIGKILL);

@@ -32,6 +32,7 @@
 #include "http.h"
 #include "json.h"
 #include "loop.h"
+#include "support.h"
 #include "support_azsim.h"
 #include "support_cert.h"
 #include "support_tmpdir.h"
@@ -210,22 +211,15 @@ static void on_token(const char *token, enum core_err err, const char *cause, vo
     xstr_set(&o->cause, cause);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs the loop until every outcome has been called back (or 30 s pass). */
 static void run_until(struct fx *fx, struct outcome *o, size_t n)
 {
-    int64_t end = now_ms() + 30000;
+    int64_t end = support_mono_ms() + 30000;
     for (;;) {
         size_t done = 0;
         for (size_t i = 0; i < n; i++)
             done += o[i].calls > 0;
-        if (done == n || now_ms() > end)
+        if (done == n || support_mono_ms() > end)
             break;
         loop_run_once(fx->loop, 50);
     }
@@ -233,8 +227,8 @@ static void run_until(struct fx *fx, struct outcome *o, size_t n)
 
 static void run_for(struct fx *fx, int ms)
 {
-    int64_t end = now_ms() + ms;
-    while (now_ms() < end)
+    int64_t end = support_mono_ms() + ms;
+    while (support_mono_ms() < end)
         loop_run_once(fx->loop, 20);
 }
 
@@ -529,10 +523,10 @@ static void test_cli(void **state)
     cfg.az_command = az_slow;
     fx_make(&fx, &cfg);
     auth_set_cli_timeout(fx.auth, 300);
-    int64_t t0 = now_ms();
+    int64_t t0 = support_mono_ms();
     get(&fx, NULL, fx.cloud->vault_scope, NULL, &o);
     assert_int_equal(o.err, CORE_ERR_TIMEOUT);
-    assert_true(now_ms() - t0 < 5000);
+    assert_true(support_mono_ms() - t0 < 5000);
     fx_free(&fx);
 
     cfg.az_command = az_fail;
@@ -692,14 +686,14 @@ static void test_chain_probe_timeout(void **state)
     struct fx fx;
     fx_make(&fx, &cfg);
     auth_set_probe_timeout(fx.auth, 200);
-    int64_t t0 = now_ms();
+    int64_t t0 = support_mono_ms();
     struct outcome o = {0};
     get(&fx, NULL, fx.cloud->vault_scope, NULL, &o);
     assert_int_equal(o.err, CORE_ERR_AUTH);
     assert_non_null(strstr(o.cause, "managed identity: no managed identity endpoint at 127.0.0.1"));
     assert_non_null(strstr(o.cause, "no answer in time"));
     assert_non_null(strstr(o.cause, "Azure CLI: "));
-    assert_true(now_ms() - t0 < 5000);
+    assert_true(support_mono_ms() - t0 < 5000);
     outcome_free(&o);
     fx_free(&fx);
     close(fds[0]);
@@ -945,8 +939,8 @@ static void test_destroy_from_callback(void **state)
     auth_token(fx.auth, NULL, fx.cloud->vault_scope, NULL, on_token, &others[0]);
     auth_token(fx.auth, NULL, fx.cloud->vault_scope, NULL, on_token_destroy, &d);
     auth_token(fx.auth, NULL, fx.cloud->vault_scope, NULL, on_token, &others[1]);
-    int64_t end = now_ms() + 10000;
-    while (d.calls == 0 && now_ms() < end)
+    int64_t end = support_mono_ms() + 10000;
+    while (d.calls == 0 && support_mono_ms() < end)
         loop_run_once(fx.loop, 50);
     assert_int_equal(d.calls, 1);
     run_for(&fx, 300);

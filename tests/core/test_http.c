@@ -25,6 +25,7 @@
 
 #include "http.h"
 #include "loop.h"
+#include "support.h"
 #include "support_server.h"
 #include "support_tlsca.h"
 
@@ -139,13 +140,6 @@ static void on_log(const struct http_log_entry *e, void *arg)
     b->n++;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Test defaults: fast retries, short timeouts. */
 static struct http_config cfg(void)
 {
@@ -187,8 +181,8 @@ static const char *u(struct fx *f, const char *path)
 
 static void run_until(struct fx *f, const int *calls, int want, int ms)
 {
-    int64_t end = mono_ms() + ms;
-    while (*calls < want && mono_ms() < end)
+    int64_t end = support_mono_ms() + ms;
+    while (*calls < want && support_mono_ms() < end)
         loop_run_once(f->loop, 50);
     if (*calls < want)
         fail_msg("only %d of %d callbacks after %d ms", *calls, want, ms);
@@ -196,8 +190,8 @@ static void run_until(struct fx *f, const int *calls, int want, int ms)
 
 static void run_for(struct fx *f, int ms)
 {
-    int64_t end = mono_ms() + ms;
-    while (mono_ms() < end)
+    int64_t end = support_mono_ms() + ms;
+    while (support_mono_ms() < end)
         loop_run_once(f->loop, 20);
 }
 
@@ -810,8 +804,8 @@ static void test_read_only_switched(void **state)
     support_server_push(f.srv, &(struct support_server_reply){
                                    .status = 503, .headers = {{"retry-after-ms", "300"}}});
     http_send(f.http, &req, on_done, &put);
-    int64_t end = mono_ms() + 3000;
-    while (f.log.n < 2 && mono_ms() < end)
+    int64_t end = support_mono_ms() + 3000;
+    while (f.log.n < 2 && support_mono_ms() < end)
         loop_run_once(f.loop, 20);
     assert_int_equal(f.log.n, 2);
     assert_int_equal(f.log.e[1].retry_in_ms, 300);
@@ -839,8 +833,8 @@ static void test_http1_host_one_connection(void **state)
     for (int i = 0; i < N; i++)
         get(&f, "/keys", &g[i]);
     int done = 0;
-    int64_t end = mono_ms() + 5000;
-    while (done < N && mono_ms() < end) {
+    int64_t end = support_mono_ms() + 5000;
+    while (done < N && support_mono_ms() < end) {
         loop_run_once(f.loop, 20);
         done = 0;
         for (int i = 0; i < N; i++)
@@ -876,8 +870,8 @@ static void test_per_host_limit(void **state)
         get(&f, path, &g[i]);
     }
     assert_int_equal(http_pending(f.http), N);
-    int64_t end = mono_ms() + 5000;
-    while (done < N && mono_ms() < end) {
+    int64_t end = support_mono_ms() + 5000;
+    while (done < N && support_mono_ms() < end) {
         loop_run_once(f.loop, 50);
         done = 0;
         for (int i = 0; i < N; i++)
@@ -969,8 +963,8 @@ static void test_cancel(void **state)
     assert_int_equal(http_pending(f.http), 3);
     /* Cancel the queued one at once, the running one once the server has it. */
     http_cancel(q);
-    int64_t end = mono_ms() + 2000;
-    while (support_server_count(f.srv) < 1 && mono_ms() < end)
+    int64_t end = support_mono_ms() + 2000;
+    while (support_server_count(f.srv) < 1 && support_mono_ms() < end)
         loop_run_once(f.loop, 10);
     http_cancel(r);
     assert_int_equal(http_pending(f.http), 1);
@@ -989,7 +983,7 @@ static void test_cancel(void **state)
     support_server_push(f.srv, &(struct support_server_reply){
                                    .status = 503, .headers = {{"retry-after-ms", "1500"}}});
     struct http_call *w = get(&f, "/retry", &waiting);
-    end = mono_ms() + 2000;
+    end = support_mono_ms() + 2000;
     while (http_stats(f.http).attempts < 3 || f.log.n < 2)
         loop_run_once(f.loop, 10);
     http_cancel(w);
@@ -1027,13 +1021,13 @@ static void test_destroy_in_flight(void **state)
     struct got g[6];
     memset(g, 0, sizeof g);
     get(&f, "/retrying", &g[0]);
-    int64_t end = mono_ms() + 2000;
-    while (f.log.n < 1 && mono_ms() < end)
+    int64_t end = support_mono_ms() + 2000;
+    while (f.log.n < 1 && support_mono_ms() < end)
         loop_run_once(f.loop, 10);
     get(&f, "/running", &g[1]);
     get(&f, "/queued1", &g[2]);
     post(&f, "/queued2", false, &g[3]);
-    while (support_server_count(f.srv) < 2 && mono_ms() < end)
+    while (support_server_count(f.srv) < 2 && support_mono_ms() < end)
         loop_run_once(f.loop, 10);
     /* One ending without a transfer, its completion not yet run. */
     struct http_request bad = {.method = "GET", .url = "ftp://x/"};

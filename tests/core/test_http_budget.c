@@ -22,6 +22,7 @@
 
 #include "http.h"
 #include "loop.h"
+#include "support.h"
 #include "support_server.h"
 
 #define NBIG 16
@@ -66,13 +67,6 @@ static void got_free(struct got *g)
     free(g->body);
     free(g->cause);
     g->body = g->cause = NULL;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Up to NBIG reads of one HTTP/1.1 host at once; retries after 0.1, 0.2, 0.4 s. */
@@ -122,8 +116,8 @@ static void get(struct fx *f, struct got *g, int *calls)
 /* Runs the loop until want callbacks; the budget is checked at every turn. */
 static void run_until(struct fx *f, const int *calls, int want, int ms, size_t budget)
 {
-    int64_t end = mono_ms() + ms;
-    while (*calls < want && mono_ms() < end) {
+    int64_t end = support_mono_ms() + ms;
+    while (*calls < want && support_mono_ms() < end) {
         loop_run_once(f->loop, 20);
         assert_true(http_stats(f->http).buffered <= budget);
     }
@@ -148,7 +142,7 @@ static void test_concurrent_bodies(void **state)
     struct got g[NBIG];
     memset(g, 0, sizeof g);
     int calls = 0;
-    int64_t t0 = mono_ms();
+    int64_t t0 = support_mono_ms();
     for (int i = 0; i < NBIG; i++)
         get(&f, &g[i], &calls);
     run_until(&f, &calls, NBIG, 8000, budget);
@@ -170,7 +164,7 @@ static void test_concurrent_bodies(void **state)
         }
         got_free(&g[i]);
     }
-    int64_t elapsed = mono_ms() - t0;
+    int64_t elapsed = support_mono_ms() - t0;
     struct http_stats st = http_stats(f.http);
     print_message("16 x 1,000,000-byte answers stalled halfway, 4 MiB budget: %d whole, %d over "
                   "the budget, buffered_peak %zu, %lld ms\n",
@@ -360,8 +354,8 @@ static void test_post_not_retried(void **state)
     int calls = 0;
     struct got g = {0}, p = {.calls = &calls, .http = f.http};
     get(&f, &g, &calls);
-    int64_t end = mono_ms() + 3000;
-    while (http_stats(f.http).buffered == 0 && mono_ms() < end)
+    int64_t end = support_mono_ms() + 3000;
+    while (http_stats(f.http).buffered == 0 && support_mono_ms() < end)
         loop_run_once(f.loop, 10);
     assert_true(http_stats(f.http).buffered > 0); /* the GET is mid-body */
     struct http_request req = {.method = "POST", .url = f.url, .body = "{}", .body_len = 2};

@@ -20,13 +20,7 @@
 #include <unistd.h>
 
 #include "loop.h"
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "support.h"
 
 static int setup(void **state)
 {
@@ -104,9 +98,9 @@ static void on_timer(struct loop *loop, void *arg)
 
 static void run_for(struct loop *loop, int ms)
 {
-    int64_t end = mono_ms() + ms;
-    while (mono_ms() < end)
-        loop_run_once(loop, (int)(end - mono_ms()));
+    int64_t end = support_mono_ms() + ms;
+    while (support_mono_ms() < end)
+        loop_run_once(loop, (int)(end - support_mono_ms()));
 }
 
 static void test_timer_order(void **state)
@@ -212,18 +206,18 @@ static void test_now_and_wall(void **state)
 static void test_idle_pass_waits(void **state)
 {
     struct loop *loop = *state;
-    int64_t start = mono_ms();
+    int64_t start = support_mono_ms();
     assert_int_equal(loop_run_once(loop, 50), 0);
-    int64_t took = mono_ms() - start;
+    int64_t took = support_mono_ms() - start;
     assert_true(took >= 40 && took < 1000);
     /* A timer shortens the wait. */
     struct fired f = {0};
     struct tag t = {&f, 1};
     loop_timer(loop, 10, on_timer, &t);
-    start = mono_ms();
+    start = support_mono_ms();
     while (f.n == 0)
         loop_run_once(loop, 5000);
-    assert_true(mono_ms() - start < 1000);
+    assert_true(support_mono_ms() - start < 1000);
 }
 
 struct fdseen {
@@ -261,9 +255,9 @@ static void test_watch_pipe(void **state)
     loop_watch(loop, p[0], POLLIN, on_fd, &s);
     assert_int_equal(loop_run_once(loop, 20), 0); /* nothing to read */
     assert_int_equal(write(p[1], "x", 1), 1);
-    int64_t start = mono_ms();
+    int64_t start = support_mono_ms();
     assert_int_equal(loop_run_once(loop, 2000), 1);
-    assert_true(mono_ms() - start < 1000);
+    assert_true(support_mono_ms() - start < 1000);
     assert_int_equal(s.calls, 1);
     assert_true(s.revents & POLLIN);
     assert_int_equal(s.fd, p[0]);
@@ -337,9 +331,9 @@ static void test_wake_from_thread(void **state)
     struct loop *loop = *state;
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, waker, loop), 0);
-    int64_t start = mono_ms();
+    int64_t start = support_mono_ms();
     loop_run_once(loop, 5000);
-    int64_t took = mono_ms() - start;
+    int64_t took = support_mono_ms() - start;
     pthread_join(t, NULL);
     assert_true(took < 2000);
 }

@@ -12,14 +12,8 @@
 
 #include "loop.h"
 #include "session.h"
+#include "support.h"
 #include "xmem.h"
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void on_sweep(struct engine *e, enum engine_sweep kind, void *arg)
 {
@@ -33,9 +27,9 @@ static void wait_for(struct fixture *f, const unsigned *counter, unsigned before
                      const char *what)
 {
     struct loop *loop = session_loop(f->session);
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = support_mono_ms() + timeout_ms;
     while (*counter <= before) {
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("no %s within %d ms", what, timeout_ms);
         loop_run_once(loop, 100);
     }
@@ -147,9 +141,9 @@ void fixture_sweep(struct fixture *f, enum engine_sweep kind, int timeout_ms)
 void fixture_run(struct fixture *f, int ms)
 {
     struct loop *loop = session_loop(f->session);
-    int64_t deadline = mono_ms() + ms;
-    while (mono_ms() < deadline)
-        loop_run_once(loop, (int)(deadline - mono_ms()) + 1);
+    int64_t deadline = support_mono_ms() + ms;
+    while (support_mono_ms() < deadline)
+        loop_run_once(loop, (int)(deadline - support_mono_ms()) + 1);
 }
 
 int64_t fixture_wall(const struct fixture *f)

@@ -16,17 +16,11 @@
 #include "journal.h"
 #include "loop.h"
 #include "session.h"
+#include "support.h"
 #include "support_tmpdir.h"
 #include "xmem.h"
 
 #define SIM_POLL_MS 500
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void on_event(const struct wizard_event *ev, void *arg)
 {
@@ -95,7 +89,7 @@ static char *fast_demo(void)
 
 void rotfx_start(struct rotfx *x, const struct fixture_options *o)
 {
-    started_ms = mono_ms();
+    started_ms = support_mono_ms();
     memset(x, 0, sizeof *x);
     /* The demo estate with ARM's long-running operations at 0.2 s instead of the demo's
      * 1.5 s: a rotation makes six of them, and these tests make dozens of rotations. */
@@ -127,7 +121,7 @@ void rotfx_stop(struct rotfx *x)
     if (x->dir[0])
         support_tmpdir_remove(x->dir);
     if (getenv("ROTFX_VERBOSE"))
-        print_message("  (%.1f s)\n", (double)(mono_ms() - started_ms) / 1000.0);
+        print_message("  (%.1f s)\n", (double)(support_mono_ms() - started_ms) / 1000.0);
 }
 
 struct rot_choice rotfx_choice(enum rot_origin origin)
@@ -159,9 +153,9 @@ static void watch_sim(struct rotfx *x)
 static void run_until(struct rotfx *x, int before, bool need_end, int timeout_ms, const char *what)
 {
     struct loop *loop = session_loop(x->f.session);
-    int64_t deadline = mono_ms() + timeout_ms, next_sim = 0;
+    int64_t deadline = support_mono_ms() + timeout_ms, next_sim = 0;
     while (x->calls <= before || (need_end && rotate_outcome(x->r) == ROTATE_RUNNING)) {
-        int64_t now = mono_ms();
+        int64_t now = support_mono_ms();
         if (now > deadline)
             fail_msg("%s: nothing within %d ms (outcome %s, detail %s)", what, timeout_ms,
                      rotate_outcome_name(rotate_outcome(x->r)), rotate_detail(x->r));
@@ -235,9 +229,9 @@ struct rot_state *rotfx_read(struct rotfx *x)
     struct read_wait w = {0};
     rotread_start(session_azure(x->f.session), p, on_read, &w);
     struct loop *loop = session_loop(x->f.session);
-    int64_t deadline = mono_ms() + 20000;
+    int64_t deadline = support_mono_ms() + 20000;
     while (w.st == NULL) {
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("the group read did not end within 20 s");
         loop_run_once(loop, 50);
     }
@@ -551,14 +545,14 @@ void rotfx_resume_dropped(struct rotfx *x, const char *journal, const char *step
     size_t i = wizard_find(w, step);
     assert_true(i < w->nsteps);
     struct loop *loop = session_loop(x->f.session);
-    int64_t deadline = mono_ms() + 60000;
+    int64_t deadline = support_mono_ms() + 60000;
     while (w->steps[i].state != WIZARD_RUNNING) {
-        if (rotate_outcome(x->r) != ROTATE_RUNNING || mono_ms() > deadline)
+        if (rotate_outcome(x->r) != ROTATE_RUNNING || support_mono_ms() > deadline)
             fail_msg("the resumed run never reached %s: %s %s", step,
                      rotate_outcome_name(rotate_outcome(x->r)), rotate_detail(x->r));
         loop_run_once(loop, 20);
     }
-    for (int64_t end = mono_ms() + after_ms; mono_ms() < end;)
+    for (int64_t end = support_mono_ms() + after_ms; support_mono_ms() < end;)
         loop_run_once(loop, 20);
     assert_int_equal(rotate_outcome(x->r), ROTATE_RUNNING);
     rotate_destroy(x->r);

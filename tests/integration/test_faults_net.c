@@ -33,6 +33,7 @@
 #include "http.h"
 #include "loop.h"
 #include "session.h"
+#include "support.h"
 #include "xmem.h"
 
 #define FAULTY       DEMO_KV_EUS2
@@ -47,13 +48,6 @@ static struct fixture quick;
 /* The healthy estate: the faulty vault's keys and versions (all must survive a fault). */
 static size_t base_nkeys;
 static size_t base_nversions;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t count_versions(const struct model_vault *v)
 {
@@ -71,7 +65,7 @@ static size_t count_versions(const struct model_vault *v)
 static int64_t cycle(bool health, bool probe)
 {
     unsigned h0 = F->sweeps[ENGINE_SWEEP_HEALTH], p0 = F->sweeps[ENGINE_SWEEP_PROBE];
-    int64_t start = mono_ms(), deadline = start + 30000;
+    int64_t start = support_mono_ms(), deadline = start + 30000;
     if (probe)
         engine_refresh_probe(F->engine);
     if (health)
@@ -82,11 +76,11 @@ static int64_t cycle(bool health, bool probe)
         if ((!health || F->sweeps[ENGINE_SWEEP_HEALTH] > h0) &&
             (!probe || F->sweeps[ENGINE_SWEEP_PROBE] > p0) && s.in_flight == 0 && s.queued == 0)
             break;
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("the cycle did not end within 30 s");
         loop_run_once(loop, 100);
     }
-    return mono_ms() - start;
+    return support_mono_ms() - start;
 }
 
 static void show_findings(void)
@@ -686,9 +680,9 @@ static void test_login_error(void **state)
 static void wait_log(const char *needle, int before)
 {
     const char *const needles[] = {needle, NULL};
-    int64_t deadline = mono_ms() + 10000;
+    int64_t deadline = support_mono_ms() + 10000;
     while (support_azsim_log_count(F->sim, needles) <= before) {
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("azsim never logged \"%s\"", needle);
         fixture_run(F, 100);
     }

@@ -31,6 +31,7 @@
 #include "kvclient.h"
 #include "loop.h"
 #include "session.h"
+#include "support.h"
 #include "support_tmpdir.h"
 #include "wizard.h"
 #include "xmem.h"
@@ -42,13 +43,6 @@
 static struct fixture fx;
 static char *tmp, *backups, *journals, *audit_path;
 static char *backup_file; /* the protector's backup, written by the first test */
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct run {
     bool done;
@@ -100,9 +94,9 @@ static struct keybackup *make(struct run *run, bool read_only)
 
 static void wait_done(struct run *run)
 {
-    int64_t deadline = mono_ms() + 30000;
+    int64_t deadline = support_mono_ms() + 30000;
     while (!run->done) {
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("the wizard did not end within 30 s");
         loop_run_once(session_loop(fx.session), 100);
     }

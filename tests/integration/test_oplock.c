@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "oplock.h"
 #include "session.h"
+#include "support.h"
 #include "xmem.h"
 
 #define MI_ID                                                                                  \
@@ -34,13 +35,6 @@
 #define MONITOR_KEY "demo-monitor-nthFMjndfT_W0t965DXzzIsbiZBFLBLF"
 
 static struct fixture fx;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t now_s(void)
 {
@@ -72,9 +66,9 @@ static void on_done(enum core_err err, enum oplock_state state, const struct opl
 
 static void wait_for(struct loop *loop, const int *calls, const char *what)
 {
-    int64_t deadline = mono_ms() + 15000;
+    int64_t deadline = support_mono_ms() + 15000;
     while (*calls < 1) {
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("%s: no answer within 15 s", what);
         loop_run_once(loop, 50);
     }

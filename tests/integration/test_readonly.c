@@ -22,16 +22,10 @@
 #include "kvclient.h"
 #include "loop.h"
 #include "session.h"
+#include "support.h"
 #include "xmem.h"
 
 static struct fixture fx;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* How one call ended. */
 struct outcome {
@@ -89,9 +83,9 @@ static void on_bytes(const struct az_status *st, const unsigned char *value, siz
 static void wait_done(struct outcome *o, const char *what)
 {
     struct loop *loop = session_loop(fx.session);
-    int64_t deadline = mono_ms() + 20000;
+    int64_t deadline = support_mono_ms() + 20000;
     while (!o->done) {
-        if (mono_ms() > deadline)
+        if (support_mono_ms() > deadline)
             fail_msg("%s: no answer within 20 s", what);
         loop_run_once(loop, 100);
     }
